@@ -1,0 +1,346 @@
+//! Lowers statements: action calls (operands, guards, statement text for errors), Publish,
+//! match (hidden subject slot, case tests, jumps) and for-each (iterator ops, per-iteration clears).
+
+use super::{Gen, Scope};
+use crate::ast::{ActionStmt, BinOp, Descriptor, Expr, ExprKind, Operand, Stmt};
+use crate::bytecode::{Arg, BinCode, ClauseInfo, Op, StmtInfo, NONE};
+use arovm_stdlib::catalog::{self, Role};
+
+/// Verbs allowed to rebind an existing name (the reference's list).
+const REBINDING_VERBS: &[&str] = &[
+    "accept",
+    "update",
+    "modify",
+    "change",
+    "set",
+    "merge",
+    "combine",
+    "join",
+    "concat",
+    "configure",
+];
+
+fn full_name(d: &Descriptor) -> String {
+    if d.specifiers.is_empty() {
+        d.base.clone()
+    } else {
+        format!("{}: {}", d.base, d.specifiers.join("."))
+    }
+}
+
+fn operand_name(o: &Operand) -> String {
+    match o {
+        Operand::Desc(d) => full_name(d),
+        Operand::Expr(_) => "_expression_".into(),
+    }
+}
+
+impl Gen<'_> {
+    pub(super) fn stmt(&mut self, s: &Stmt, scope: &mut Scope) {
+        match s {
+            Stmt::Action(a) => self.action(a, scope),
+            Stmt::Publish { alias, var, span } => {
+                if !scope.bound.contains_key(&var.base) {
+                    self.diags.error_hint(
+                        *span,
+                        format!("Cannot publish undefined variable '{}'", var.base),
+                        "bind the variable before publishing it",
+                    );
+                }
+                scope.bound.insert(alias.base.clone(), alias.span);
+                let alias_sym = self.strings.intern(&alias.base);
+                let v = self.desc(var);
+                self.emit(Op::Publish {
+                    alias: alias_sym,
+                    var: v,
+                });
+            }
+            Stmt::Match {
+                subject,
+                cases,
+                otherwise,
+                ..
+            } => {
+                self.expr(subject);
+                let tmp = self.hidden_slot();
+                self.emit(Op::SetSlot(tmp));
+                let mut ends = Vec::new();
+                let mut merged = scope.clone();
+                for c in cases {
+                    let mut skips = Vec::new();
+                    if let Some(p) = &c.pattern {
+                        match &p.kind {
+                            ExprKind::List(_) => {
+                                self.expr(p);
+                                self.emit(Op::GetSlot(tmp));
+                                self.emit(Op::Bin(BinCode::Contains));
+                            }
+                            ExprKind::Regex(..) => {
+                                self.emit(Op::GetSlot(tmp));
+                                self.expr(p);
+                                self.emit(Op::Bin(BinCode::Matches));
+                            }
+                            _ => {
+                                self.emit(Op::GetSlot(tmp));
+                                self.expr(p);
+                                self.emit(Op::Bin(BinCode::Eq));
+                            }
+                        }
+                        skips.push(self.emit(Op::JumpIfFalse(0)));
+                    }
+                    if let Some(g) = &c.guard {
+                        self.expr(g);
+                        skips.push(self.emit(Op::JumpIfFalse(0)));
+                    }
+                    let mut inner = scope.clone();
+                    self.block(&c.body, &mut inner);
+                    merged.bound.extend(inner.bound);
+                    ends.push(self.emit(Op::Jump(0)));
+                    let next = self.here();
+                    for j in skips {
+                        self.patch(j, next);
+                    }
+                }
+                if let Some(o) = otherwise {
+                    let mut inner = scope.clone();
+                    self.block(o, &mut inner);
+                    merged.bound.extend(inner.bound);
+                }
+                let end = self.here();
+                for j in ends {
+                    self.patch(j, end);
+                }
+                *scope = merged;
+            }
+            Stmt::ForEach {
+                item,
+                index,
+                collection,
+                filter,
+                body,
+                ..
+            } => {
+                for d in std::iter::once(item).chain(index.iter()) {
+                    self.check_rebind(d, scope, "for each");
+                }
+                self.expr(collection);
+                self.emit(Op::IterStart);
+                let item_slot = self.slot_for(&item.base);
+                let index_slot = index.as_ref().map_or(NONE, |i| self.slot_for(&i.base));
+                let clear_list = self.slots_bound_in(body);
+                self.code.clears.push(clear_list);
+                let clear = (self.code.clears.len() - 1) as u32;
+                let head = self.emit(Op::IterNext {
+                    item: item_slot,
+                    index: index_slot,
+                    clear,
+                    exit: 0,
+                });
+                let mut inner = scope.clone();
+                inner.bound.insert(item.base.clone(), item.span);
+                if let Some(i) = index {
+                    inner.bound.insert(i.base.clone(), i.span);
+                }
+                if let Some(f) = filter {
+                    self.expr(f);
+                    let j = self.emit(Op::JumpIfFalse(0));
+                    self.patch(j, head);
+                }
+                self.block(body, &mut inner);
+                let back = self.emit(Op::Jump(0));
+                self.patch(back, head);
+                let exit = self.here();
+                self.patch(head, exit);
+            }
+        }
+    }
+
+    fn check_rebind(&mut self, d: &Descriptor, scope: &mut Scope, verb: &str) {
+        if d.base.starts_with('_') {
+            return;
+        }
+        if let Some(prev) = scope.bound.get(&d.base) {
+            let (line, _) = self.sources.file(prev.file).line_col(prev.lo);
+            let name = &d.base;
+            self.diags.list.push(crate::diagnostics::Diagnostic {
+                span: d.span,
+                message: format!("Cannot rebind variable '{name}' - variables are immutable"),
+                hint: Some(format!(
+                    "'{name}' was already defined at line {line}; create a new variable instead, e.g. {verb} the <{name}-updated> ..."
+                )),
+            });
+        } else {
+            scope.bound.insert(d.base.clone(), d.span);
+        }
+    }
+
+    fn action(&mut self, a: &ActionStmt, scope: &mut Scope) {
+        let Some((id, role)) = catalog::lookup(&a.verb) else {
+            let mut known: Vec<&str> = catalog::verbs().collect();
+            known.sort();
+            let close = known
+                .iter()
+                .find(|v| v.len() > 2 && a.verb.to_ascii_lowercase().starts_with(&v[..3]))
+                .map(|v| format!("did you mean '{}{}'?", v[..1].to_ascii_uppercase(), &v[1..]))
+                .unwrap_or_else(|| "see the action reference for the verbs arovm knows".into());
+            self.diags.error_hint(
+                a.verb_span,
+                format!("Unknown action verb: '{}'", a.verb),
+                close,
+            );
+            return;
+        };
+        let lower = a.verb.to_ascii_lowercase();
+        let binds = matches!(role, Role::Request | Role::Own | Role::Server);
+        if binds && !REBINDING_VERBS.contains(&lower.as_str()) {
+            if let Operand::Desc(d) = &a.result {
+                self.check_rebind(d, scope, &a.verb);
+            }
+        } else if let Operand::Desc(d) = &a.result {
+            scope.bound.entry(d.base.clone()).or_insert(d.span);
+        }
+        let mut guard_jump = None;
+        if let Some(g) = &a.guard {
+            self.expr(g);
+            guard_jump = Some(self.emit(Op::JumpIfFalse(0)));
+        }
+        let result = self.operand(&a.result);
+        let mut clauses = Vec::new();
+        for c in &a.clauses {
+            if c.word == "where" {
+                self.where_clause(&c.value, &mut clauses);
+                continue;
+            }
+            let word = self.strings.intern(&c.word);
+            let arg = self.operand(&c.value);
+            clauses.push(ClauseInfo { word, arg });
+        }
+        let text = self.statement_text(a);
+        let (line, _) = self.sources.file(a.span.file).line_col(a.span.lo);
+        let info = StmtInfo {
+            action: id as u16,
+            verb: self.strings.intern(&a.verb),
+            result,
+            clauses,
+            text: self.strings.intern(&text),
+            file: a.span.file,
+            line,
+        };
+        self.code.stmts.push(info);
+        let idx = (self.code.stmts.len() - 1) as u32;
+        self.emit(Op::Action(idx));
+        if let Some(j) = guard_jump {
+            let end = self.here();
+            self.patch(j, end);
+        }
+    }
+
+    /// A descriptor operand stays a descriptor; an expression is pushed now.
+    fn operand(&mut self, o: &Operand) -> Arg {
+        match o {
+            Operand::Desc(d) => Arg::Desc(self.desc(d)),
+            Operand::Expr(e) => {
+                self.expr(e);
+                Arg::Expr
+            }
+        }
+    }
+
+    /// `where <field> op <value>` → a `where` clause naming the field and a `where op` clause
+    /// carrying the value.
+    fn where_clause(&mut self, value: &Operand, out: &mut Vec<ClauseInfo>) {
+        let (field, op, rhs): (Descriptor, &str, Option<&Expr>) = match value {
+            Operand::Expr(Expr {
+                kind: ExprKind::Binary(op, l, r),
+                span,
+            }) => {
+                let field = match &l.kind {
+                    ExprKind::Var(d) => d.clone(),
+                    ExprKind::Word(w) => Descriptor {
+                        base: w.clone(),
+                        specifiers: Vec::new(),
+                        span: l.span,
+                    },
+                    _ => {
+                        self.diags.error_hint(
+                            *span,
+                            "Expected a field name in the where clause",
+                            "write: where <field> is <value>",
+                        );
+                        return;
+                    }
+                };
+                let op = match op {
+                    BinOp::Eq => "==",
+                    BinOp::Ne => "!=",
+                    BinOp::Lt => "<",
+                    BinOp::Le => "<=",
+                    BinOp::Gt => ">",
+                    BinOp::Ge => ">=",
+                    BinOp::Contains => "contains",
+                    _ => "==",
+                };
+                (field, op, Some(r))
+            }
+            Operand::Desc(d) => (d.clone(), "==", None),
+            Operand::Expr(e) => {
+                self.diags.error_hint(
+                    e.span,
+                    "Expected a comparison in the where clause",
+                    "write: where <field> is <value>",
+                );
+                return;
+            }
+        };
+        let fsym = self.strings.intern(&field.base);
+        self.code.descs.push(crate::bytecode::Desc {
+            base: fsym,
+            slot: NONE,
+            specs: Vec::new(),
+        });
+        let fd = (self.code.descs.len() - 1) as u32;
+        out.push(ClauseInfo {
+            word: self.strings.intern("where"),
+            arg: Arg::Desc(fd),
+        });
+        match rhs {
+            Some(r) => self.expr(r),
+            None => {
+                let c = self.constant(crate::bytecode::Const::Bool(true));
+                self.emit(Op::Const(c));
+            }
+        }
+        out.push(ClauseInfo {
+            word: self.strings.intern(&format!("where {op}")),
+            arg: Arg::Expr,
+        });
+    }
+
+    /// The two lines runtime errors quote: `Cannot verb the r prep the o.` and `<Verb> the <r> ...`.
+    fn statement_text(&self, a: &ActionStmt) -> String {
+        let verb_l = a.verb.to_ascii_lowercase();
+        let result = operand_name(&a.result);
+        let obj = a
+            .clauses
+            .iter()
+            .find(|c| !matches!(c.word.as_str(), "where" | "by" | "default" | "unit"));
+        let guard = if a.guard.is_some() {
+            " when <condition>"
+        } else {
+            ""
+        };
+        match obj {
+            Some(c) => {
+                let o = operand_name(&c.value);
+                format!(
+                    "Cannot {verb_l} the {result} {} the {o}{guard}.\n<{}> the <{result}> {} the <{o}>{guard}.",
+                    c.word, a.verb, c.word
+                )
+            }
+            None => format!(
+                "Cannot {verb_l} the {result}{guard}.\n<{}> the <{result}>{guard}.",
+                a.verb
+            ),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The ARO compiler: source files → one [`bytecode::Program`] (written as `app.arob`).
+//!
+//! Pipeline: [`source`] files → [`lexer`] → [`parser`] (never fails; AST + diagnostics) →
+//! [`codegen`] (scoped checks + ops per feature set) → app-level checks → [`bytecode::arob`].
+
+pub mod ast;
+pub mod bytecode;
+pub mod codegen;
+pub mod diagnostics;
+pub mod lexer;
+pub mod parser;
+pub mod source;
+
+use bytecode::{Program, Resource};
+use diagnostics::Diagnostics;
+use source::SourceMap;
+use std::path::Path;
+
+/// Why a compilation produced no program.
+pub enum CompileError {
+    /// The directory could not be read.
+    Io(String),
+    /// Diagnostics, already rendered rustc-style.
+    Diagnostics(String),
+}
+
+/// Compiles in-memory sources (name, text) plus resources into a program.
+pub fn compile_sources(
+    files: Vec<(String, String)>,
+    resources: Vec<Resource>,
+) -> Result<Program, CompileError> {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let mut sets = Vec::new();
+    for (name, text) in files {
+        let id = sources.add(name, text);
+        let parsed = parser::parse_file(id, &sources.file(id).text, &mut diags);
+        sets.extend(parsed);
+    }
+    let mut strings = codegen::Interner::default();
+    let mut program = Program::default();
+    app_checks(&sets, &sources, &mut diags);
+    for fs in &sets {
+        let code = codegen::feature_set(fs, &sources, &mut strings, &mut diags);
+        program.feature_sets.push(code);
+    }
+    for f in &sources.files {
+        let sym = strings.intern(&f.name);
+        program.files.push(sym);
+    }
+    if !diags.is_empty() {
+        return Err(CompileError::Diagnostics(diagnostics::render(
+            &sources,
+            &diags.list,
+        )));
+    }
+    program.strings = strings.into_strings();
+    program.resources = resources;
+    Ok(program)
+}
+
+/// App-level checks: exactly one `Application-Start`, no duplicate feature set names.
+fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnostics) {
+    let starts: Vec<_> = sets
+        .iter()
+        .filter(|f| f.name == "Application-Start")
+        .collect();
+    if starts.is_empty() && !sets.is_empty() {
+        diags.error_hint(
+            sets[0].span,
+            "No 'Application-Start' feature set found",
+            "every application needs exactly one (Application-Start: Name) { ... }",
+        );
+    }
+    let mut seen: Vec<(&str, &str, source::Span)> = Vec::new();
+    for fs in sets {
+        let key_activity = if fs.name == "Application-End" {
+            fs.activity.as_str()
+        } else {
+            ""
+        };
+        if let Some((_, _, prev)) = seen
+            .iter()
+            .find(|(n, a, _)| *n == fs.name && *a == key_activity)
+        {
+            let file = sources.file(prev.file);
+            let (line, _) = file.line_col(prev.lo);
+            diags.error_hint(
+                fs.span,
+                format!("Duplicate feature set name '{}'", fs.name),
+                format!(
+                    "a feature set with this name was already defined at {}:{line}",
+                    file.name
+                ),
+            );
+        } else {
+            seen.push((&fs.name, key_activity, fs.span));
+        }
+    }
+}
+
+/// Compiles every `.aro` file of `dir` (main.aro first, then by path) and embeds its other files.
+pub fn compile_dir(dir: &Path) -> Result<Program, CompileError> {
+    let mut aro = Vec::new();
+    let mut resources = Vec::new();
+    walk(dir, dir, &mut aro, &mut resources)
+        .map_err(|e| CompileError::Io(format!("cannot read {}: {e}", dir.display())))?;
+    if aro.is_empty() {
+        return Err(CompileError::Io(format!(
+            "no .aro files found in {}",
+            dir.display()
+        )));
+    }
+    aro.sort_by(|a: &(String, String), b| {
+        let main = |n: &str| n != "main.aro" && !n.ends_with("/main.aro");
+        (main(&a.0), &a.0).cmp(&(main(&b.0), &b.0))
+    });
+    resources.sort_by(|a: &Resource, b| a.path.cmp(&b.path));
+    compile_sources(aro, resources)
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    aro: &mut Vec<(String, String)>,
+    res: &mut Vec<Resource>,
+) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || name == "target" || name == "node_modules" {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, aro, res)?;
+        } else if name.ends_with(".aro") {
+            let text = std::fs::read(&path)?;
+            let shown = format!(
+                "{}",
+                Path::new(&root.display().to_string()).join(&rel).display()
+            );
+            aro.push((shown, String::from_utf8_lossy(&text).into_owned()));
+        } else if !name.ends_with(".arob") && !matches!(name.as_str(), "expected.txt" | "test.hint")
+        {
+            let bytes = std::fs::read(&path)?;
+            res.push(Resource { path: rel, bytes });
+        }
+    }
+    Ok(())
+}

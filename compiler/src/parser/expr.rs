@@ -1,0 +1,347 @@
+//! Expressions by precedence climbing, lowest first: `or`, `and`, `not`, comparison (`is`, `==`,
+//! `<`, `contains`, `matches`, `exists`, `is empty`, `is a Type`), `+ - ++`, `* / %`, unary, postfix.
+
+use super::{PResult, Parser};
+use crate::ast::{BinOp, Expr, ExprKind, UnOp};
+use crate::lexer::{lex, StrPart, TokenKind};
+use crate::source::Span;
+
+fn bin(op: BinOp, l: Expr, r: Expr) -> Expr {
+    let span = l.span.to(r.span);
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+        span,
+    }
+}
+
+fn un(op: UnOp, e: Expr, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Unary(op, Box::new(e)),
+        span,
+    }
+}
+
+impl Parser<'_> {
+    /// A full expression (conditions included).
+    pub(super) fn expr(&mut self) -> PResult<Expr> {
+        let mut l = self.and_expr()?;
+        while self.eat_word("or") {
+            let r = self.and_expr()?;
+            l = bin(BinOp::Or, l, r);
+        }
+        Ok(l)
+    }
+
+    fn and_expr(&mut self) -> PResult<Expr> {
+        let mut l = self.not_expr()?;
+        while self.eat_word("and") {
+            let r = self.not_expr()?;
+            l = bin(BinOp::And, l, r);
+        }
+        Ok(l)
+    }
+
+    fn not_expr(&mut self) -> PResult<Expr> {
+        if self.at_word("not") {
+            let span = self.bump().span;
+            let e = self.not_expr()?;
+            let span = span.to(e.span);
+            return Ok(un(UnOp::Not, e, span));
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> PResult<Expr> {
+        let l = self.additive()?;
+        let op = match self.kind() {
+            TokenKind::EqEq => Some(BinOp::Eq),
+            TokenKind::Ne => Some(BinOp::Ne),
+            TokenKind::Lt => Some(BinOp::Lt),
+            TokenKind::Le => Some(BinOp::Le),
+            TokenKind::Gt => Some(BinOp::Gt),
+            TokenKind::Ge => Some(BinOp::Ge),
+            TokenKind::Word => match self.word() {
+                Some("equals") => Some(BinOp::Eq),
+                Some("contains") => Some(BinOp::Contains),
+                Some("matches") => Some(BinOp::Matches),
+                Some("exists") => {
+                    let span = l.span.to(self.bump().span);
+                    return Ok(un(UnOp::Exists, l, span));
+                }
+                Some("is") => return self.is_tail(l),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(op) = op else { return Ok(l) };
+        self.bump();
+        let r = self.additive()?;
+        Ok(bin(op, l, r))
+    }
+
+    /// After `is`: `not`? then `empty` | `null` | `defined` | `a Type` | a value.
+    fn is_tail(&mut self, l: Expr) -> PResult<Expr> {
+        self.bump(); // is
+        let negated = self.eat_word("not");
+        let check = match self.word() {
+            Some("empty") => Some(UnOp::IsEmpty),
+            Some("null") | Some("nil") => Some(UnOp::IsNull),
+            Some("defined") => Some(UnOp::Exists),
+            _ => None,
+        };
+        let e = if let Some(op) = check {
+            let span = l.span.to(self.bump().span);
+            un(op, l, span)
+        } else if matches!(self.word(), Some("a") | Some("an"))
+            && matches!(self.peek_at(1).kind, TokenKind::Word)
+        {
+            self.bump();
+            let t = self.bump();
+            let name = self.text_of(t.span).to_string();
+            let span = l.span.to(t.span);
+            Expr {
+                kind: ExprKind::TypeCheck(Box::new(l), name),
+                span,
+            }
+        } else {
+            let r = self.additive()?;
+            return Ok(bin(if negated { BinOp::Ne } else { BinOp::Eq }, l, r));
+        };
+        if negated {
+            let span = e.span;
+            Ok(un(UnOp::Not, e, span))
+        } else {
+            Ok(e)
+        }
+    }
+
+    fn additive(&mut self) -> PResult<Expr> {
+        let mut l = self.multiplicative()?;
+        loop {
+            let op = match self.kind() {
+                TokenKind::Plus => BinOp::Add,
+                TokenKind::Minus => BinOp::Sub,
+                TokenKind::PlusPlus => BinOp::Concat,
+                _ => return Ok(l),
+            };
+            self.bump();
+            let r = self.multiplicative()?;
+            l = bin(op, l, r);
+        }
+    }
+
+    fn multiplicative(&mut self) -> PResult<Expr> {
+        let mut l = self.unary()?;
+        loop {
+            let op = match self.kind() {
+                TokenKind::Star => BinOp::Mul,
+                TokenKind::Slash => BinOp::Div,
+                TokenKind::Percent => BinOp::Rem,
+                _ => return Ok(l),
+            };
+            self.bump();
+            let r = self.unary()?;
+            l = bin(op, l, r);
+        }
+    }
+
+    pub(super) fn unary(&mut self) -> PResult<Expr> {
+        if self.at(&TokenKind::Minus) {
+            let span = self.bump().span;
+            let e = self.unary()?;
+            let span = span.to(e.span);
+            return Ok(match e.kind {
+                ExprKind::Int(v) => Expr {
+                    kind: ExprKind::Int(v.wrapping_neg()),
+                    span,
+                },
+                ExprKind::Float(v) => Expr {
+                    kind: ExprKind::Float(-v),
+                    span,
+                },
+                _ => un(UnOp::Neg, e, span),
+            });
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> PResult<Expr> {
+        let mut e = self.primary()?;
+        loop {
+            let t = self.peek().span;
+            let next = self.peek_at(1);
+            if self.at(&TokenKind::Dot)
+                && t.lo == e.span.hi
+                && next.span.lo == t.hi
+                && matches!(next.kind, TokenKind::Word)
+            {
+                self.bump();
+                let name_tok = self.bump();
+                let name = self.text_of(name_tok.span).to_string();
+                let span = e.span.to(name_tok.span);
+                e = Expr {
+                    kind: ExprKind::Member(Box::new(e), name),
+                    span,
+                };
+            } else if self.at(&TokenKind::LBracket) && t.lo == e.span.hi {
+                self.bump();
+                let idx = self.expr()?;
+                let close = self.expect(&TokenKind::RBracket, "']'")?.span;
+                let span = e.span.to(close);
+                e = Expr {
+                    kind: ExprKind::Index(Box::new(e), Box::new(idx)),
+                    span,
+                };
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn primary(&mut self) -> PResult<Expr> {
+        let t = self.peek().clone();
+        let lit = |kind| Expr { kind, span: t.span };
+        match &t.kind {
+            TokenKind::Int(v) => {
+                self.bump();
+                Ok(lit(ExprKind::Int(*v)))
+            }
+            TokenKind::Float(v) => {
+                self.bump();
+                Ok(lit(ExprKind::Float(*v)))
+            }
+            TokenKind::Regex(p, f) => {
+                self.bump();
+                Ok(lit(ExprKind::Regex(p.clone(), f.clone())))
+            }
+            TokenKind::Str(parts) => {
+                self.bump();
+                self.string_expr(parts, t.span)
+            }
+            TokenKind::Lt => {
+                let d = self.descriptor()?;
+                let span = d.span;
+                Ok(Expr {
+                    kind: ExprKind::Var(d),
+                    span,
+                })
+            }
+            TokenKind::LParen => {
+                self.bump();
+                let e = self.expr()?;
+                self.expect(&TokenKind::RParen, "')'")?;
+                Ok(e)
+            }
+            TokenKind::LBracket => {
+                self.bump();
+                let mut items = Vec::new();
+                while !self.at(&TokenKind::RBracket) {
+                    items.push(self.expr()?);
+                    if !self.eat(&TokenKind::Comma) {
+                        break;
+                    }
+                }
+                let close = self
+                    .expect(&TokenKind::RBracket, "']' to close the list")?
+                    .span;
+                Ok(Expr {
+                    kind: ExprKind::List(items),
+                    span: t.span.to(close),
+                })
+            }
+            TokenKind::LBrace => {
+                self.bump();
+                let mut entries = Vec::new();
+                while !self.at(&TokenKind::RBrace) {
+                    let key_tok = self.peek().clone();
+                    let key = match &key_tok.kind {
+                        TokenKind::Word => self.text_of(key_tok.span).to_string(),
+                        TokenKind::Str(parts) => match parts.as_slice() {
+                            [StrPart::Text(s)] => s.clone(),
+                            _ => {
+                                let msg = "Object keys cannot be interpolated".to_string();
+                                return self.error_here(msg);
+                            }
+                        },
+                        _ => {
+                            let msg = format!("Expected an object key, found {}", self.found());
+                            return self.error_here(msg);
+                        }
+                    };
+                    self.bump();
+                    self.expect(&TokenKind::Colon, "':' after the object key")?;
+                    let value = self.expr()?;
+                    entries.push((key, value));
+                    if !self.eat(&TokenKind::Comma) {
+                        break;
+                    }
+                }
+                let close = self
+                    .expect(&TokenKind::RBrace, "'}' to close the object")?
+                    .span;
+                Ok(Expr {
+                    kind: ExprKind::Object(entries),
+                    span: t.span.to(close),
+                })
+            }
+            TokenKind::Word => {
+                let w = self.text_of(t.span);
+                self.bump();
+                Ok(lit(match w {
+                    "true" => ExprKind::Bool(true),
+                    "false" => ExprKind::Bool(false),
+                    "null" | "nil" => ExprKind::Null,
+                    _ => ExprKind::Word(w.to_string()),
+                }))
+            }
+            _ => {
+                let msg = format!("Expected a value, found {}", self.found());
+                self.error_here(msg)
+            }
+        }
+    }
+
+    /// A string token: plain text, or an interpolation whose `${...}` parts are parsed here.
+    fn string_expr(&mut self, parts: &[StrPart], span: Span) -> PResult<Expr> {
+        if let [StrPart::Text(s)] = parts {
+            return Ok(Expr {
+                kind: ExprKind::Str(s.clone()),
+                span,
+            });
+        }
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                StrPart::Text(s) => out.push(Expr {
+                    kind: ExprKind::Str(s.clone()),
+                    span,
+                }),
+                StrPart::Interp(inner) => {
+                    let tokens = lex(
+                        self.file,
+                        self.text,
+                        inner.lo as usize,
+                        inner.hi as usize,
+                        self.diags,
+                    );
+                    let saved_tokens = std::mem::replace(&mut self.tokens, tokens);
+                    let saved_pos = std::mem::replace(&mut self.pos, 0);
+                    let r = self.expr();
+                    let trailing = !self.at(&TokenKind::Eof);
+                    if r.is_ok() && trailing {
+                        let msg = format!("Unexpected {} in interpolation", self.found());
+                        let sp = self.peek().span;
+                        self.diags.error(sp, msg);
+                    }
+                    self.tokens = saved_tokens;
+                    self.pos = saved_pos;
+                    out.push(r?);
+                }
+            }
+        }
+        Ok(Expr {
+            kind: ExprKind::Interp(out),
+            span,
+        })
+    }
+}

@@ -1,0 +1,160 @@
+//! Feature set headers `(Name: Business Activity) [when <guard>] { ... }` and blocks of statements.
+
+use super::{PResult, Parser, Reported};
+use crate::ast::{FeatureSet, Stmt};
+use crate::lexer::TokenKind;
+
+impl Parser<'_> {
+    pub(super) fn file_items(&mut self) -> Vec<FeatureSet> {
+        let mut out = Vec::new();
+        while !self.at(&TokenKind::Eof) {
+            match self.feature_set() {
+                Ok(fs) => out.push(fs),
+                Err(Reported) => self.recover_feature_set(),
+            }
+        }
+        out
+    }
+
+    /// After a bad header: skip to the next `(` that starts a line, or to end of file.
+    fn recover_feature_set(&mut self) {
+        let mut depth = 0i32;
+        loop {
+            match self.kind() {
+                TokenKind::Eof => return,
+                TokenKind::LBrace => depth += 1,
+                TokenKind::RBrace => {
+                    depth -= 1;
+                    if depth <= 0 {
+                        self.bump();
+                        return;
+                    }
+                }
+                TokenKind::LParen if depth <= 0 => {
+                    let lo = self.peek().span.lo as usize;
+                    let line_start = self.text[..lo].rfind('\n').map_or(0, |i| i + 1);
+                    if self.text[line_start..lo].trim().is_empty() && self.pos > 0 {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    fn feature_set(&mut self) -> PResult<FeatureSet> {
+        if !self.at(&TokenKind::LParen) {
+            let msg = format!(
+                "Expected feature set header '(Name: Business Activity)', found {}",
+                self.found()
+            );
+            let span = self.peek().span;
+            return self.error_hint(
+                span,
+                msg,
+                "every statement must be inside a feature set: (Name: Activity) { ... }",
+            );
+        }
+        let open = self.bump().span;
+        let name = self.header_words(&TokenKind::Colon, "':' after the feature set name")?;
+        let activity = self.header_words(&TokenKind::RParen, "')' to close the header")?;
+        let span = open.to(self.prev_span());
+        if name.is_empty() {
+            return self.error_hint(
+                span,
+                "Feature set name is empty".into(),
+                "write (Name: Activity)",
+            );
+        }
+        let guard = if self.eat_word("when") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        if !self.at(&TokenKind::LBrace) {
+            let msg = format!(
+                "Expected '{{' to open the feature set body, found {}",
+                self.found()
+            );
+            return self.error_here(msg);
+        }
+        self.bump();
+        let body = self.block_body();
+        self.expect(&TokenKind::RBrace, "'}' to close the feature set")?;
+        Ok(FeatureSet {
+            name,
+            activity,
+            guard,
+            body,
+            span,
+        })
+    }
+
+    /// Header text up to `end`, with whitespace collapsed to single spaces.
+    fn header_words(&mut self, end: &TokenKind, what: &str) -> PResult<String> {
+        let start = self.peek().span.lo as usize;
+        loop {
+            if self.at(end) {
+                let lo = self.peek().span.lo as usize;
+                let text = self.text[start..lo]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.bump();
+                return Ok(text);
+            }
+            match self.kind() {
+                TokenKind::Eof | TokenKind::LBrace | TokenKind::RParen | TokenKind::Dot => {
+                    let msg = format!("Expected {what}, found {}", self.found());
+                    return self.error_here(msg);
+                }
+                _ => {
+                    self.bump();
+                }
+            }
+        }
+    }
+
+    /// Statements until a `}` (not consumed) or end of file; recovers per statement.
+    pub(super) fn block_body(&mut self) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        loop {
+            match self.kind() {
+                TokenKind::RBrace | TokenKind::Eof => return out,
+                TokenKind::LParen if self.looks_like_header() => {
+                    // A new feature set begins: the previous one lacks its '}'.
+                    let span = self.peek().span;
+                    self.diags.error_hint(
+                        span,
+                        "Expected '}' to close the feature set before the next header",
+                        "add '}' after the last statement",
+                    );
+                    return out;
+                }
+                _ => {}
+            }
+            match self.statement() {
+                Ok(s) => out.push(s),
+                Err(Reported) => self.recover_statement(),
+            }
+        }
+    }
+
+    /// `(` at the start of a line followed by words and a `:` before `)`.
+    fn looks_like_header(&self) -> bool {
+        let lo = self.peek().span.lo as usize;
+        let line_start = self.text[..lo].rfind('\n').map_or(0, |i| i + 1);
+        if !self.text[line_start..lo].trim().is_empty() {
+            return false;
+        }
+        let mut i = 1;
+        loop {
+            match &self.peek_at(i).kind {
+                TokenKind::Colon => return i > 1,
+                TokenKind::Word | TokenKind::Minus | TokenKind::Slash => i += 1,
+                _ => return false,
+            }
+        }
+    }
+}

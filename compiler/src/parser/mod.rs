@@ -1,0 +1,208 @@
+//! Parser core: a cursor over tokens, `expect`, and panic-mode recovery at `.` and `}`.
+//! The parser never fails: it returns the feature sets it could read plus diagnostics.
+
+mod expr;
+mod feature_set;
+mod statement;
+
+use crate::ast::FeatureSet;
+use crate::diagnostics::Diagnostics;
+use crate::lexer::{lex, Token, TokenKind};
+use crate::source::{FileId, Span};
+
+/// Parses one file's text into feature sets, reporting problems into `diags`.
+pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<FeatureSet> {
+    let tokens = lex(file, text, 0, text.len(), diags);
+    let mut p = Parser {
+        file,
+        text,
+        tokens,
+        pos: 0,
+        diags,
+    };
+    p.file_items()
+}
+
+/// Words that introduce a clause after the result of a statement.
+pub(crate) const PREPOSITIONS: &[&str] = &[
+    "from",
+    "for",
+    "against",
+    "to",
+    "into",
+    "via",
+    "with",
+    "on",
+    "at",
+    "by",
+    "about",
+    "in",
+    "onto",
+    "through",
+    "over",
+    "as",
+    "using",
+    "containing",
+];
+
+/// Articles, skipped wherever the grammar allows them.
+pub(crate) const ARTICLES: &[&str] = &["a", "an", "the"];
+
+/// Marker error: a diagnostic was already reported; unwind to the recovery point.
+pub(crate) struct Reported;
+
+/// Result of a parsing function.
+pub(crate) type PResult<T> = Result<T, Reported>;
+
+pub(crate) struct Parser<'a> {
+    file: FileId,
+    text: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+    diags: &'a mut Diagnostics,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_at(&self, n: usize) -> &Token {
+        &self.tokens[(self.pos + n).min(self.tokens.len() - 1)]
+    }
+
+    fn kind(&self) -> &TokenKind {
+        &self.peek().kind
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.peek().clone();
+        if self.pos < self.tokens.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn prev_span(&self) -> Span {
+        self.tokens[self.pos.saturating_sub(1)].span
+    }
+
+    fn text_of(&self, span: Span) -> &'a str {
+        self.text
+            .get(span.lo as usize..span.hi as usize)
+            .unwrap_or("")
+    }
+
+    /// The current token's text when it is a word.
+    fn word(&self) -> Option<&'a str> {
+        let t = self.peek();
+        match t.kind {
+            TokenKind::Word => Some(self.text_of(t.span)),
+            _ => None,
+        }
+    }
+
+    fn word_at(&self, n: usize) -> Option<&'a str> {
+        let t = self.peek_at(n);
+        match t.kind {
+            TokenKind::Word => Some(self.text_of(t.span)),
+            _ => None,
+        }
+    }
+
+    fn at_word(&self, w: &str) -> bool {
+        self.word() == Some(w)
+    }
+
+    fn eat_word(&mut self, w: &str) -> bool {
+        if self.at_word(w) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn skip_article(&mut self) {
+        if let Some(w) = self.word() {
+            if ARTICLES.contains(&w) && !matches!(self.peek_at(1).kind, TokenKind::Dot) {
+                self.bump();
+            }
+        }
+    }
+
+    fn at(&self, k: &TokenKind) -> bool {
+        std::mem::discriminant(self.kind()) == std::mem::discriminant(k)
+    }
+
+    fn eat(&mut self, k: &TokenKind) -> bool {
+        if self.at(k) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A description of the current token for messages: its text, or its kind.
+    fn found(&self) -> String {
+        let t = self.peek();
+        match t.kind {
+            TokenKind::Eof => "end of file".to_string(),
+            TokenKind::Error => "an invalid token".to_string(),
+            _ => format!("'{}'", self.text_of(t.span)),
+        }
+    }
+
+    fn expect(&mut self, k: &TokenKind, what: &str) -> PResult<Token> {
+        if self.at(k) {
+            Ok(self.bump())
+        } else {
+            self.error_here(format!("Expected {what}, found {}", self.found()))
+        }
+    }
+
+    fn error_here<T>(&mut self, msg: String) -> PResult<T> {
+        let span = self.peek().span;
+        if !matches!(self.kind(), TokenKind::Error) {
+            self.diags.error(span, msg);
+        }
+        Err(Reported)
+    }
+
+    fn error_hint<T>(&mut self, span: Span, msg: String, hint: &str) -> PResult<T> {
+        self.diags.error_hint(span, msg, hint);
+        Err(Reported)
+    }
+
+    /// Skips to just after the next statement-ending `.` or before a `}` of this block.
+    fn recover_statement(&mut self) {
+        let mut depth = 0i32;
+        loop {
+            match self.kind() {
+                TokenKind::Eof => return,
+                TokenKind::Dot if depth <= 0 => {
+                    // A dot glued to a following word is member access, not an end.
+                    let dot = self.peek().span;
+                    let next = self.peek_at(1).span;
+                    self.bump();
+                    if next.lo != dot.hi || !matches!(self.kind(), TokenKind::Word) {
+                        return;
+                    }
+                }
+                TokenKind::LBrace | TokenKind::LBracket => {
+                    depth += 1;
+                    self.bump();
+                }
+                TokenKind::RBrace if depth <= 0 => return,
+                TokenKind::RBrace | TokenKind::RBracket => {
+                    depth -= 1;
+                    self.bump();
+                }
+                _ => {
+                    self.bump();
+                }
+            }
+        }
+    }
+}

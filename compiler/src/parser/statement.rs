@@ -1,0 +1,355 @@
+//! Statements: `Action [article] <result> clause* [when cond].`, `Publish as <a> <b>.`,
+//! `match`, and `[parallel] for each`.
+
+use super::{PResult, Parser, PREPOSITIONS};
+
+/// Time units that may follow a number (`for 2 seconds`).
+const TIME_UNITS: &[&str] = &[
+    "second",
+    "seconds",
+    "s",
+    "minute",
+    "minutes",
+    "min",
+    "hour",
+    "hours",
+    "h",
+    "millisecond",
+    "milliseconds",
+    "ms",
+];
+use crate::ast::{ActionStmt, Case, Clause, Descriptor, Expr, ExprKind, Operand, Stmt};
+use crate::lexer::TokenKind;
+
+impl Parser<'_> {
+    pub(super) fn statement(&mut self) -> PResult<Stmt> {
+        match self.word() {
+            Some("match") => self.match_stmt(),
+            Some("for") if self.word_at(1) == Some("each") => self.for_each(false),
+            Some("parallel") if self.word_at(1) == Some("for") => self.for_each(true),
+            Some("Publish") if self.word_at(1) == Some("as") => self.publish(),
+            Some(_) => self.action_stmt(),
+            None if self.at(&TokenKind::Lt)
+                && matches!(self.peek_at(1).kind, TokenKind::Word)
+                && matches!(self.peek_at(2).kind, TokenKind::Gt) =>
+            {
+                self.action_stmt()
+            }
+            None => {
+                let msg = format!(
+                    "Expected a statement (an action verb), found {}",
+                    self.found()
+                );
+                self.error_here(msg)
+            }
+        }
+    }
+
+    fn action_stmt(&mut self) -> PResult<Stmt> {
+        let bracketed = self.eat(&TokenKind::Lt);
+        let verb_tok = self.bump();
+        if bracketed {
+            self.expect(&TokenKind::Gt, "'>' after the action verb")?;
+        }
+        let verb = self.text_of(verb_tok.span).to_string();
+        let verb_span = verb_tok.span;
+        self.skip_article();
+        if self.at(&TokenKind::Dot) {
+            let msg = format!("Statement '{verb}' has no result: expected '<result>'");
+            let span = self.peek().span;
+            return self.error_hint(
+                span,
+                msg,
+                "write: Action the <result> preposition the <object>.",
+            );
+        }
+        let result = self.operand()?;
+        let mut clauses = Vec::new();
+        let mut guard = None;
+        loop {
+            if self.at(&TokenKind::Dot) {
+                let end = self.bump().span;
+                return Ok(Stmt::Action(ActionStmt {
+                    verb,
+                    verb_span,
+                    result,
+                    clauses,
+                    guard,
+                    span: verb_span.to(end),
+                }));
+            }
+            match self.word() {
+                Some("when") if guard.is_none() => {
+                    self.bump();
+                    guard = Some(self.expr()?);
+                }
+                Some("where") => {
+                    let span = self.bump().span;
+                    let value = Operand::Expr(self.expr()?);
+                    clauses.push(Clause {
+                        word: "where".into(),
+                        value,
+                        span,
+                    });
+                }
+                Some(w) if TIME_UNITS.contains(&w) && !clauses.is_empty() => {
+                    let span = self.bump().span;
+                    clauses.push(Clause {
+                        word: "unit".into(),
+                        value: Operand::Desc(Descriptor {
+                            base: w.to_string(),
+                            specifiers: Vec::new(),
+                            span,
+                        }),
+                        span,
+                    });
+                }
+                Some("default") => {
+                    let span = self.bump().span;
+                    let value = self.operand()?;
+                    clauses.push(Clause {
+                        word: "default".into(),
+                        value,
+                        span,
+                    });
+                }
+                Some(w) if PREPOSITIONS.contains(&w) => {
+                    let span = self.bump().span;
+                    self.skip_article();
+                    let value = self.operand()?;
+                    clauses.push(Clause {
+                        word: w.to_string(),
+                        value,
+                        span,
+                    });
+                }
+                _ => {
+                    let msg = if self.at(&TokenKind::RBrace) || self.at(&TokenKind::Eof) {
+                        "Expected '.' at the end of the statement".to_string()
+                    } else {
+                        format!(
+                            "Expected a preposition or '.' after the statement, found {}",
+                            self.found()
+                        )
+                    };
+                    let span = if self.at(&TokenKind::RBrace) || self.at(&TokenKind::Eof) {
+                        self.prev_span()
+                    } else {
+                        self.peek().span
+                    };
+                    return self.error_hint(span, msg, "every statement ends with '.'");
+                }
+            }
+        }
+    }
+
+    /// An operand: a bare `<descriptor>` stays a descriptor, anything else is an expression.
+    fn operand(&mut self) -> PResult<Operand> {
+        let e = self.expr()?;
+        Ok(match e.kind {
+            ExprKind::Var(d) => Operand::Desc(d),
+            ExprKind::Word(w) => Operand::Desc(Descriptor {
+                base: w,
+                specifiers: Vec::new(),
+                span: e.span,
+            }),
+            _ => Operand::Expr(e),
+        })
+    }
+
+    fn publish(&mut self) -> PResult<Stmt> {
+        let start = self.bump().span;
+        self.bump(); // as
+        let alias = self.descriptor()?;
+        let var = self.descriptor()?;
+        let end = self.expect(&TokenKind::Dot, "'.' at the end of the statement")?;
+        Ok(Stmt::Publish {
+            alias,
+            var,
+            span: start.to(end.span),
+        })
+    }
+
+    fn match_stmt(&mut self) -> PResult<Stmt> {
+        let span = self.bump().span;
+        let subject = self.expr()?;
+        self.expect(&TokenKind::LBrace, "'{' after the match subject")?;
+        let mut cases = Vec::new();
+        let mut otherwise = None;
+        loop {
+            if self.eat(&TokenKind::RBrace) {
+                break;
+            }
+            if self.eat_word("case") {
+                let pattern = if self.at_word("_") {
+                    self.bump();
+                    None
+                } else {
+                    Some(self.pattern()?)
+                };
+                let guard = if self.eat_word("where") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                let body = self.braced_block()?;
+                cases.push(Case {
+                    pattern,
+                    guard,
+                    body,
+                });
+            } else if self.eat_word("otherwise") {
+                otherwise = Some(self.braced_block()?);
+            } else {
+                let msg = format!(
+                    "Expected 'case', 'otherwise' or '}}' in match, found {}",
+                    self.found()
+                );
+                return self.error_here(msg);
+            }
+        }
+        Ok(Stmt::Match {
+            subject,
+            cases,
+            otherwise,
+            span,
+        })
+    }
+
+    /// A case pattern: a literal, a descriptor, or a regex; several separated by commas form a list.
+    fn pattern(&mut self) -> PResult<Expr> {
+        let first = self.unary()?;
+        if !self.at(&TokenKind::Comma) {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.eat(&TokenKind::Comma) {
+            items.push(self.unary()?);
+        }
+        let span = items[0].span.to(self.prev_span());
+        Ok(Expr {
+            kind: ExprKind::List(items),
+            span,
+        })
+    }
+
+    fn braced_block(&mut self) -> PResult<Vec<crate::ast::Stmt>> {
+        self.expect(&TokenKind::LBrace, "'{'")?;
+        let body = self.block_body();
+        self.expect(&TokenKind::RBrace, "'}' to close the block")?;
+        Ok(body)
+    }
+
+    fn for_each(&mut self, parallel: bool) -> PResult<Stmt> {
+        let start = self.bump().span;
+        if parallel {
+            self.bump(); // for
+        }
+        self.bump(); // each
+        let item = self.descriptor()?;
+        let index = if self.eat_word("at") {
+            Some(self.descriptor()?)
+        } else {
+            None
+        };
+        if !self.eat_word("in") {
+            let msg = format!(
+                "Expected 'in' after the loop variable, found {}",
+                self.found()
+            );
+            return self.error_here(msg);
+        }
+        self.skip_article();
+        let collection = self.expr()?;
+        if self.at_word("with") {
+            self.bump();
+            self.descriptor()?; // <concurrency: N>: accepted, loops run in order
+        }
+        let filter = if self.eat_word("where") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        let span = start.to(self.prev_span());
+        let body = self.braced_block()?;
+        Ok(Stmt::ForEach {
+            parallel,
+            item,
+            index,
+            collection,
+            filter,
+            body,
+            span,
+        })
+    }
+
+    /// `<base[: specifiers]>`; specifiers are the raw source text after `:` split on whitespace.
+    pub(super) fn descriptor(&mut self) -> PResult<Descriptor> {
+        let open = self.expect(&TokenKind::Lt, "'<'")?.span;
+        if !matches!(self.kind(), TokenKind::Word) {
+            let msg = format!("Expected a name after '<', found {}", self.found());
+            return self.error_here(msg);
+        }
+        let base_span = self.bump().span;
+        let base = self.text_of(base_span).to_string();
+        let mut specifiers = Vec::new();
+        if self.eat(&TokenKind::Colon) {
+            let lo = self.peek().span.lo as usize;
+            let mut depth = 0;
+            loop {
+                match self.kind() {
+                    TokenKind::Gt if depth == 0 => break,
+                    TokenKind::Gt => depth -= 1,
+                    TokenKind::Lt => depth += 1,
+                    TokenKind::Word
+                    | TokenKind::Int(_)
+                    | TokenKind::Float(_)
+                    | TokenKind::Minus
+                    | TokenKind::Comma
+                    | TokenKind::Colon
+                    | TokenKind::Str(_) => {}
+                    TokenKind::Dot => {
+                        let dot = self.peek().span;
+                        if self.peek_at(1).span.lo != dot.hi {
+                            let msg = format!("Expected '>' to close '<{base}', found '.'");
+                            return self.error_hint(
+                                open,
+                                msg,
+                                "descriptors look like <name: qualifier>",
+                            );
+                        }
+                    }
+                    _ => {
+                        let msg =
+                            format!("Expected '>' to close '<{base}', found {}", self.found());
+                        return self.error_hint(
+                            open.to(self.peek().span),
+                            msg,
+                            "descriptors look like <name: qualifier>",
+                        );
+                    }
+                }
+                self.bump();
+            }
+            let hi = self.peek().span.lo as usize;
+            specifiers = self.text[lo..hi]
+                .split_whitespace()
+                .map(|s| s.trim_matches('"').to_string())
+                .collect();
+        }
+        if !self.at(&TokenKind::Gt) {
+            let msg = format!("Expected '>' to close '<{base}', found {}", self.found());
+            return self.error_hint(
+                open.to(self.peek().span),
+                msg,
+                "descriptors look like <name: qualifier>",
+            );
+        }
+        let close = self.bump().span;
+        Ok(Descriptor {
+            base,
+            specifiers,
+            span: open.to(close),
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! The conformance runner: every case under `conformance/cases/` is built to `.arob` with the real
+//! `arovm` binary, run, and its stdout / stderr / exit status compared with the case's expectations.
+//! Ends with the line `N passed, N failed`. `--bless` writes actual results as expectations.
+//!
+//! Case layout: `cases/<area>/<case>/` holds `main.aro` (and any other app files) plus
+//! `expected.stdout`, optional `expected.stderr`, optional `expected.status` (default 0).
+//! A case expecting status 2 is a negative (compile-error) case: only `arovm build` runs and its
+//! stderr is compared with `expected.stderr`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            if p.join("main.aro").exists() || p.join("expected.stdout").exists() {
+                out.push(p);
+            } else {
+                cases(&p, out);
+            }
+        }
+    }
+}
+
+fn read(p: &Path) -> Option<String> {
+    std::fs::read_to_string(p).ok()
+}
+
+struct Outcome {
+    stdout: String,
+    stderr: String,
+    status: i32,
+}
+
+fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
+    let arob = std::env::temp_dir().join(format!(
+        "arovm-conf-{}-{}.arob",
+        std::process::id(),
+        case.file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default()
+    ));
+    let build = Command::new(arovm)
+        .arg("build")
+        .arg(".")
+        .arg("-o")
+        .arg(&arob)
+        .current_dir(case)
+        .output();
+    let build = match build {
+        Ok(o) => o,
+        Err(e) => {
+            return Outcome {
+                stdout: String::new(),
+                stderr: format!("cannot start arovm: {e}"),
+                status: -1,
+            }
+        }
+    };
+    let bstatus = build.status.code().unwrap_or(-1);
+    if bstatus != 0 || expected_status == 2 {
+        return Outcome {
+            stdout: String::from_utf8_lossy(&build.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&build.stderr).into_owned(),
+            status: bstatus,
+        };
+    }
+    let run = Command::new("timeout")
+        .arg("20")
+        .arg(arovm)
+        .arg(&arob)
+        .current_dir(case)
+        .output();
+    let _ = std::fs::remove_file(&arob);
+    match run {
+        Ok(o) => Outcome {
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            status: o.status.code().unwrap_or(-1),
+        },
+        Err(e) => Outcome {
+            stdout: String::new(),
+            stderr: format!("cannot run: {e}"),
+            status: -1,
+        },
+    }
+}
+
+/// A short line diff: the first differing line of each side.
+fn diff(what: &str, expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    for i in 0..e.len().max(a.len()) {
+        let (x, y) = (e.get(i), a.get(i));
+        if x != y {
+            return format!(
+                "    {what} line {}:\n      expected: {}\n      actual:   {}",
+                i + 1,
+                x.map_or("<none>".to_string(), |s| format!("{s:?}")),
+                y.map_or("<none>".to_string(), |s| format!("{s:?}"))
+            );
+        }
+    }
+    format!("    {what}: differs in trailing whitespace")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let bless = args.iter().any(|a| a == "--bless");
+    let filter = args.iter().skip(1).find(|a| !a.starts_with("--")).cloned();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let arovm = std::env::var("AROVM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("../target/release/arovm"));
+    let arovm = std::fs::canonicalize(&arovm).unwrap_or(arovm);
+    let mut all = Vec::new();
+    cases(&root.join("cases"), &mut all);
+    let (mut passed, mut failed) = (0, 0);
+    for case in &all {
+        let name = case
+            .strip_prefix(root.join("cases"))
+            .unwrap_or(case)
+            .display()
+            .to_string();
+        if let Some(f) = &filter {
+            if !name.contains(f.as_str()) {
+                continue;
+            }
+        }
+        let exp_status: i32 = read(&case.join("expected.status"))
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        let got = run_case(&arovm, case, exp_status);
+        if bless {
+            let _ = std::fs::write(case.join("expected.stdout"), &got.stdout);
+            if !got.stderr.is_empty() {
+                let _ = std::fs::write(case.join("expected.stderr"), &got.stderr);
+            }
+            if got.status != 0 {
+                let _ = std::fs::write(case.join("expected.status"), format!("{}\n", got.status));
+            }
+        }
+        let mut problems = Vec::new();
+        if got.status != exp_status {
+            problems.push(format!(
+                "    exit status: expected {exp_status}, got {}",
+                got.status
+            ));
+        }
+        let exp_out = read(&case.join("expected.stdout")).unwrap_or_default();
+        if exp_out != got.stdout {
+            problems.push(diff("stdout", &exp_out, &got.stdout));
+        }
+        if let Some(exp_err) = read(&case.join("expected.stderr")) {
+            if exp_err != got.stderr {
+                problems.push(diff("stderr", &exp_err, &got.stderr));
+            }
+        }
+        if problems.is_empty() {
+            passed += 1;
+        } else {
+            failed += 1;
+            println!("FAIL {name}");
+            for p in problems {
+                println!("{p}");
+            }
+            if !got.stderr.is_empty() && read(&case.join("expected.stderr")).is_none() {
+                println!("    stderr: {}", got.stderr.lines().next().unwrap_or(""));
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}

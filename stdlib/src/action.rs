@@ -1,0 +1,159 @@
+//! What an action is: a function from a [`Call`] (the statement's operands, already evaluated by the
+//! VM) and a [`Host`] to an [`Outcome`]. Actions never block: waiting is an [`Outcome::Suspend`].
+
+use crate::repository::Repositories;
+use crate::value::Value;
+
+/// One operand of a statement as an action sees it.
+#[derive(Clone, Debug, Default)]
+pub struct Operand<'a> {
+    /// Base name (`user` in `<user: name>`), or `_expression_` for an expression.
+    pub name: &'a str,
+    /// Specifiers (`["name"]`), empty for expressions.
+    pub specs: Vec<&'a str>,
+    /// The value: the expression's value, or the named variable's value (with the path applied
+    /// for object operands). `None` when the name is not bound.
+    pub value: Option<Value>,
+    /// True when the operand was an expression (literal, arithmetic, `{...}`).
+    pub is_expr: bool,
+}
+
+impl Operand<'_> {
+    /// The first specifier, if any.
+    pub fn spec(&self) -> Option<&str> {
+        self.specs.first().copied()
+    }
+}
+
+/// A statement being executed.
+#[derive(Debug)]
+pub struct Call<'a> {
+    /// The verb as written.
+    pub verb: &'a str,
+    /// The result operand.
+    pub result: Operand<'a>,
+    /// Clauses in source order: (word, operand).
+    pub clauses: Vec<(&'a str, Operand<'a>)>,
+}
+
+impl<'a> Call<'a> {
+    /// The first clause with one of `words`.
+    pub fn clause(&self, words: &[&str]) -> Option<&Operand<'a>> {
+        self.clauses
+            .iter()
+            .find(|(w, _)| words.contains(w))
+            .map(|(_, o)| o)
+    }
+
+    /// The object: the first prepositional clause (not `where`, `when`, `by`, ...).
+    pub fn object(&self) -> Option<&Operand<'a>> {
+        self.clauses
+            .iter()
+            .find(|(w, _)| {
+                !w.starts_with("where") && !matches!(*w, "by" | "default" | "unit" | "as")
+            })
+            .map(|(_, o)| o)
+    }
+
+    /// The object's preposition.
+    pub fn prep(&self) -> &'a str {
+        self.clauses
+            .iter()
+            .find(|(w, _)| {
+                !w.starts_with("where") && !matches!(*w, "by" | "default" | "unit" | "as")
+            })
+            .map_or("", |(w, _)| *w)
+    }
+
+    /// The object's value, or an error naming it.
+    pub fn object_value(&self) -> Result<Value, ActionError> {
+        let o = self
+            .object()
+            .ok_or_else(|| ActionError::new("statement has no object"))?;
+        o.value
+            .clone()
+            .ok_or_else(|| ActionError::new(format!("Undefined variable: '{}'", o.name)))
+    }
+
+    /// The value of a `with` clause that is not the object itself.
+    pub fn with_value(&self) -> Option<Value> {
+        let obj = self.clauses.iter().position(|(w, _)| {
+            !w.starts_with("where") && !matches!(*w, "by" | "default" | "unit" | "as")
+        });
+        self.clauses
+            .iter()
+            .enumerate()
+            .find(|(i, (w, _))| *w == "with" && Some(*i) != obj)
+            .and_then(|(_, (_, o))| o.value.clone())
+    }
+}
+
+/// A response from `Return`: status name, reason (object name) and data.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// `OK`, `Created`, `NotFound`...
+    pub status: String,
+    /// The object's name (`startup` in `for the <startup>`).
+    pub reason: String,
+    /// Data entries (key, value), unsorted.
+    pub data: Vec<(String, Value)>,
+}
+
+/// Something the VM must wait for; the fiber is resumed with its result.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IoRequest {
+    /// Sleep for this many milliseconds.
+    Sleep(u64),
+    /// Keep the application alive until shutdown (or until idle when nothing can wake it).
+    Keepalive,
+}
+
+/// What an action produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Bind the result name to this value.
+    Bind(Value),
+    /// Bind this name (not the result base) to a value.
+    BindAs(String, Value),
+    /// Nothing to bind.
+    Nothing,
+    /// End the feature set with this response.
+    Return(Response),
+    /// Suspend the fiber; bind the value when resumed.
+    Suspend(IoRequest, Value),
+}
+
+/// An action failure. The VM reports it as the reference does: the failed statement is the message.
+#[derive(Debug, Clone)]
+pub struct ActionError {
+    /// The underlying reason (shown in a hint line; the statement is the message).
+    pub detail: String,
+    /// True for `Throw`: a deliberate error.
+    pub thrown: bool,
+}
+
+impl ActionError {
+    /// A failure with a reason.
+    pub fn new(detail: impl Into<String>) -> Self {
+        ActionError {
+            detail: detail.into(),
+            thrown: false,
+        }
+    }
+}
+
+/// What actions may ask of the runtime. The VM implements it; tests use a fake.
+pub trait Host {
+    /// Writes one log message (already formatted) to stdout or stderr.
+    fn log(&mut self, to_stderr: bool, text: &str);
+    /// Queues handlers of a domain event.
+    fn emit(&mut self, event: &str, payload: Value);
+    /// The current time as an ISO-8601 UTC string.
+    fn now(&mut self) -> String;
+    /// A fresh unique id (uppercase UUID form).
+    fn new_id(&mut self) -> String;
+    /// The in-memory repositories.
+    fn repos(&mut self) -> &mut Repositories;
+    /// A repository changed: queue its observers with this event object.
+    fn repo_changed(&mut self, repo: &str, event: Value);
+}

@@ -1,0 +1,85 @@
+//! Dispatch: [`ActionId`] → the function of its family module.
+
+mod collection;
+mod own;
+mod request;
+mod response;
+mod server;
+
+use crate::action::{ActionError, Call, Host, Outcome};
+use crate::catalog::ActionId;
+use crate::value::{compare, equals, to_display, Value};
+
+/// Runs one action.
+pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
+    use ActionId::*;
+    match id {
+        Extract => request::extract(call),
+        Retrieve => request::retrieve(call, host),
+        Receive | Read | Request | Require => request::passthrough(call),
+        Compute => own::compute(call),
+        Validate => own::validate(call),
+        Compare => own::compare(call),
+        Transform => own::transform(call),
+        Create => own::create(call, host),
+        Update | Accept => own::update(call),
+        Merge => own::merge(call),
+        Delete => request::delete(call, host),
+        Sort => collection::sort(call),
+        Split => collection::split(call),
+        Join => collection::join(call),
+        Map => collection::map(call),
+        Reduce => collection::reduce(call),
+        Filter => collection::filter(call),
+        Group => collection::group(call),
+        Return => response::ret(call),
+        Throw => response::throw(call),
+        Log => response::log(call, host),
+        Emit | Notify => response::emit(call, host),
+        Store => response::store(call, host),
+        Send | Write | Broadcast => response::unsupported(call),
+        Publish => Ok(Outcome::Nothing),
+        Start | Stop | Close | Connect => server::server(call),
+        Keepalive => server::keepalive(call),
+        Sleep => server::sleep(call),
+    }
+}
+
+/// A row predicate built from a `where` clause.
+pub(crate) type Predicate<'c> = Box<dyn Fn(&Value) -> bool + 'c>;
+
+/// The predicate of a `where <field> op <value>` clause, if the statement has one.
+pub(crate) fn where_clause<'c>(call: &'c Call) -> Option<(&'c str, Predicate<'c>)> {
+    let field = call.clause(&["where"])?.name;
+    let (word, rhs) = call
+        .clauses
+        .iter()
+        .find(|(w, _)| w.starts_with("where "))
+        .map(|(w, o)| (*w, o.value.clone().unwrap_or_default()))?;
+    let op = word.trim_start_matches("where ").to_string();
+    let pred = move |v: &Value| -> bool {
+        match op.as_str() {
+            "==" => equals(v, &rhs),
+            "!=" => !equals(v, &rhs),
+            "<" => compare(v, &rhs).is_some_and(|o| o.is_lt()),
+            "<=" => compare(v, &rhs).is_some_and(|o| o.is_le()),
+            ">" => compare(v, &rhs).is_some_and(|o| o.is_gt()),
+            ">=" => compare(v, &rhs).is_some_and(|o| o.is_ge()),
+            "contains" => to_display(v).contains(&to_display(&rhs)),
+            "in" => match &rhs {
+                Value::List(l) => l.iter().any(|x| equals(x, v)),
+                other => to_display(other)
+                    .split(',')
+                    .any(|p| p.trim() == to_display(v)),
+            },
+            "not in" => match &rhs {
+                Value::List(l) => !l.iter().any(|x| equals(x, v)),
+                other => !to_display(other)
+                    .split(',')
+                    .any(|p| p.trim() == to_display(v)),
+            },
+            _ => false,
+        }
+    };
+    Some((field, Box::new(pred)))
+}

@@ -1,0 +1,151 @@
+//! Request actions (external → internal): Extract (with ARO-0038 list access), Retrieve and Delete on
+//! repositories, and pass-through readers.
+
+use super::where_clause;
+use crate::action::{ActionError, Call, Host, Outcome};
+use crate::value::{from_json, Value};
+use std::rc::Rc;
+
+/// ARO-0038 element access: `first`, `last`, `N` (0 = last), `A-B` ranges, `A,B,C` picks.
+pub(crate) fn element(l: &[Value], spec: &str) -> Option<Value> {
+    let n = l.len();
+    let rev = |i: usize| {
+        if i < n {
+            Some(l[n - 1 - i].clone())
+        } else {
+            None
+        }
+    };
+    match spec {
+        "first" => return Some(l.first().cloned().unwrap_or(Value::str(""))),
+        "last" => return Some(l.last().cloned().unwrap_or(Value::str(""))),
+        _ => {}
+    }
+    if let Ok(i) = spec.parse::<usize>() {
+        return Some(rev(i).unwrap_or_else(|| Value::list(l.to_vec())));
+    }
+    if let Some((a, b)) = spec.split_once('-') {
+        if let (Ok(a), Ok(b)) = (a.trim().parse::<usize>(), b.trim().parse::<usize>()) {
+            let (lo, hi) = (a.min(b), a.max(b));
+            return Some(Value::list((lo..=hi).filter_map(rev).collect()));
+        }
+    }
+    if spec.contains(',') {
+        let idx: Option<Vec<usize>> = spec.split(',').map(|p| p.trim().parse().ok()).collect();
+        if let Some(idx) = idx {
+            return Some(Value::list(idx.into_iter().filter_map(rev).collect()));
+        }
+    }
+    None
+}
+
+/// `Extract the <x[: key|first|N]> from the <source: path>`.
+pub(crate) fn extract(call: &Call) -> Result<Outcome, ActionError> {
+    let mut v = call.object_value()?;
+    if let Value::Str(s) = &v {
+        let t = s.trim_start();
+        if t.starts_with('{') || t.starts_with('[') {
+            if let Some(j) = from_json(s) {
+                v = j;
+            }
+        }
+    }
+    let Some(spec) = call.result.spec() else {
+        return Ok(Outcome::Bind(v));
+    };
+    let key = spec.split('.').next().unwrap_or(spec);
+    let out = match &v {
+        Value::List(l) => element(l, key).unwrap_or(v.clone()),
+        Value::Object(o) => o.get(key).cloned().unwrap_or(v.clone()),
+        _ => v.clone(),
+    };
+    Ok(Outcome::Bind(out))
+}
+
+fn repo_name<'a>(call: &'a Call) -> Option<&'a str> {
+    call.object()
+        .map(|o| o.name)
+        .filter(|n| n.ends_with("-repository"))
+}
+
+/// `Retrieve the <x> from the <name-repository> [where <field> is <v>]`.
+pub(crate) fn retrieve(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
+    let Some(repo) = repo_name(call) else {
+        return call.object_value().map(Outcome::Bind).map_err(|_| {
+            ActionError::new(format!(
+                "Repository not found: '{}'",
+                call.object().map_or("", |o| o.name)
+            ))
+        });
+    };
+    let rows: Vec<Value> = match where_clause(call) {
+        Some((field, pred)) => host.repos().matching(repo, field, pred),
+        None => host.repos().rows(repo).to_vec(),
+    };
+    let spec = call.object().and_then(|o| o.spec());
+    let out = if let Some(s) = spec.and_then(|s| element(&rows, s)) {
+        s
+    } else if where_clause(call).is_some() && rows.len() == 1 {
+        rows[0].clone()
+    } else if rows.is_empty() {
+        match call.clause(&["default"]).and_then(|o| o.value.clone()) {
+            Some(d) => d,
+            None => Value::list(rows),
+        }
+    } else {
+        Value::list(rows)
+    };
+    Ok(Outcome::Bind(out))
+}
+
+/// `Delete the <x> from the <name-repository> where ...` (or a key from an object).
+pub(crate) fn delete(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
+    if let Some(repo) = repo_name(call) {
+        let removed = match where_clause(call) {
+            Some((field, pred)) => host.repos().delete(repo, Some((field, &*pred))),
+            None => host.repos().delete(repo, None),
+        };
+        for row in &removed {
+            let id = row.member("id").unwrap_or_default();
+            let ev = Value::object(vec![
+                (Rc::from("repositoryName"), Value::str(repo)),
+                (Rc::from("changeType"), Value::str("deleted")),
+                (Rc::from("entityId"), id),
+                (Rc::from("newValue"), Value::Null),
+                (Rc::from("oldValue"), row.clone()),
+                (Rc::from("timestamp"), Value::str(&host.now())),
+            ]);
+            host.repo_changed(repo, ev);
+        }
+        let out = if removed.len() == 1 {
+            removed[0].clone()
+        } else {
+            Value::list(removed)
+        };
+        return Ok(Outcome::Bind(out));
+    }
+    let v = call.object_value()?;
+    let key = call.result.spec().unwrap_or(call.result.name);
+    let out = match v {
+        Value::Object(o) => {
+            let mut o = (*o).clone();
+            o.remove(key);
+            Value::Object(Rc::new(o))
+        }
+        Value::List(l) => match key.parse::<usize>() {
+            Ok(i) if i < l.len() => {
+                let mut l = (*l).clone();
+                l.remove(l.len() - 1 - i);
+                Value::list(l)
+            }
+            _ => Value::List(l),
+        },
+        other => other,
+    };
+    Ok(Outcome::Bind(out))
+}
+
+/// Actions whose console form binds the object's value (Receive, Read, Request on values).
+pub(crate) fn passthrough(call: &Call) -> Result<Outcome, ActionError> {
+    call.object_value().map(Outcome::Bind)
+}

@@ -1,0 +1,52 @@
+//! Server and lifecycle actions on the console: Sleep and Keepalive suspend the fiber (never block);
+//! Start/Stop/Close/Connect need the reactor, which console apps do not have.
+
+use crate::action::{ActionError, Call, IoRequest, Outcome};
+use crate::value::Value;
+use std::rc::Rc;
+
+/// `Sleep the <p> for 2 seconds.` → suspends; binds `{slept: N}`.
+pub(crate) fn sleep(call: &Call) -> Result<Outcome, ActionError> {
+    let amount = call
+        .with_value()
+        .and_then(|v| v.as_f64())
+        .or_else(|| {
+            call.object()
+                .and_then(|o| o.value.as_ref())
+                .and_then(|v| v.as_f64())
+        })
+        .unwrap_or(1.0);
+    let unit = call
+        .clause(&["unit"])
+        .map(|o| o.name)
+        .unwrap_or_else(|| call.object().map_or("seconds", |o| o.name));
+    let factor = match unit {
+        "ms" | "millisecond" | "milliseconds" => 1.0,
+        "minute" | "minutes" | "min" => 60_000.0,
+        "hour" | "hours" | "h" => 3_600_000.0,
+        _ => 1000.0,
+    };
+    let ms = (amount * factor).max(0.0) as u64;
+    let raw = if amount.fract() == 0.0 {
+        Value::Int(amount as i64)
+    } else {
+        Value::Float(amount)
+    };
+    Ok(Outcome::Suspend(
+        IoRequest::Sleep(ms),
+        Value::object(vec![(Rc::from("slept"), raw)]),
+    ))
+}
+
+/// `Keepalive the <application> for the <events>.`
+pub(crate) fn keepalive(_call: &Call) -> Result<Outcome, ActionError> {
+    Ok(Outcome::Suspend(IoRequest::Keepalive, Value::Null))
+}
+
+/// Start/Stop/Close/Connect: servers arrive with the reactor.
+pub(crate) fn server(call: &Call) -> Result<Outcome, ActionError> {
+    Err(ActionError::new(format!(
+        "'{}' needs the network reactor, which this arovm build does not include yet",
+        call.verb
+    )))
+}

@@ -1,0 +1,152 @@
+//! The value model: null, bool, int, float, string, list, ordered object. Cloning is cheap (`Rc`).
+
+mod display;
+mod json;
+mod ops;
+
+pub use display::{format_float, format_float_log, to_description, to_display};
+pub use json::{from_json, to_json};
+pub use ops::{compare, equals, truthy};
+
+use std::rc::Rc;
+
+/// An insertion-ordered object (keys are unique).
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    /// Entries in insertion order.
+    pub entries: Vec<(Rc<str>, Value)>,
+}
+
+impl Object {
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Sets `key`, replacing an existing value in place or appending.
+    pub fn insert(&mut self, key: Rc<str>, value: Value) {
+        if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+        } else {
+            self.entries.push((key, value));
+        }
+    }
+
+    /// Removes `key` if present.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let i = self.entries.iter().position(|(k, _)| &**k == key)?;
+        Some(self.entries.remove(i).1)
+    }
+
+    /// Entries sorted by key (the reference prints and serializes objects this way).
+    pub fn sorted(&self) -> Vec<&(Rc<str>, Value)> {
+        let mut v: Vec<_> = self.entries.iter().collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}
+
+/// An ARO value.
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    /// `null`
+    #[default]
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A double.
+    Float(f64),
+    /// A string.
+    Str(Rc<str>),
+    /// A list.
+    List(Rc<Vec<Value>>),
+    /// An ordered object.
+    Object(Rc<Object>),
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    /// A list value.
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(v))
+    }
+
+    /// An object value from entries (later duplicates replace earlier ones).
+    pub fn object(entries: Vec<(Rc<str>, Value)>) -> Value {
+        let mut o = Object::default();
+        for (k, v) in entries {
+            o.insert(k, v);
+        }
+        Value::Object(Rc::new(o))
+    }
+
+    /// The reference's type name (`String`, `Integer`, `Float`, `Boolean`, `List`, `Object`, `Null`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "Null",
+            Value::Bool(_) => "Boolean",
+            Value::Int(_) => "Integer",
+            Value::Float(_) => "Float",
+            Value::Str(_) => "String",
+            Value::List(_) => "List",
+            Value::Object(_) => "Object",
+        }
+    }
+
+    /// The string inside, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Numeric view: ints and floats (and numeric strings) as f64.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Integer view: ints, integral floats, integer strings.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Float(f) if f.fract() == 0.0 && f.is_finite() => Some(*f as i64),
+            Value::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is "empty": null, "", [], {}.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Str(s) => s.is_empty(),
+            Value::List(l) => l.is_empty(),
+            Value::Object(o) => o.entries.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Reads a member: object key, or list index by number.
+    pub fn member(&self, key: &str) -> Option<Value> {
+        match self {
+            Value::Object(o) => o.get(key).cloned(),
+            Value::List(l) => key.parse::<usize>().ok().and_then(|i| l.get(i).cloned()),
+            _ => None,
+        }
+    }
+}

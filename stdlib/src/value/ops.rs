@@ -1,0 +1,65 @@
+//! Value semantics shared by expressions and actions: truthiness, equality, ordering.
+
+use super::Value;
+use std::cmp::Ordering;
+
+/// Truthiness used by `when`, `where` and `and`/`or`: null, false, 0, "" and empty collections are false.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::Str(s) => !s.is_empty() && &**s != "false",
+        Value::List(l) => !l.is_empty(),
+        Value::Object(o) => !o.entries.is_empty(),
+    }
+}
+
+/// Equality as `is` / `==` see it: numbers compare by value across int/float; a number equals
+/// its decimal string form; everything else structurally.
+pub fn equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            a.as_f64() == b.as_f64()
+        }
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(s), Value::Int(_) | Value::Float(_))
+        | (Value::Int(_) | Value::Float(_), Value::Str(s)) => {
+            let n = if let Value::Str(_) = a { b } else { a };
+            s.trim().parse::<f64>().ok() == n.as_f64()
+        }
+        (Value::Str(s), Value::Bool(x)) | (Value::Bool(x), Value::Str(s)) => {
+            (&**s == "true" && *x) || (&**s == "false" && !*x)
+        }
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equals(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.entries.len() == y.entries.len()
+                && x.entries
+                    .iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equals(v, w)))
+        }
+        _ => false,
+    }
+}
+
+/// Ordering for `<`, `>`, Sort: numbers numerically, strings lexicographically, else by type.
+pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            a.as_f64()?.partial_cmp(&b.as_f64()?)
+        }
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Str(_), Value::Int(_) | Value::Float(_))
+        | (Value::Int(_) | Value::Float(_), Value::Str(_)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Null, Value::Null) => Some(Ordering::Equal),
+        _ => None,
+    }
+}

@@ -1,0 +1,186 @@
+//! The `arovm` command line (argh): `run DIR`, `build DIR [-o FILE]`, `check DIR`, `disasm FILE`,
+//! `test DIR`, and `arovm app.arob`. Exit codes: 0 ok, 1 runtime error, 2 compile error,
+//! 3 unreadable input or invalid `.arob`.
+
+use crate::loader::Loaded;
+use crate::runtime::app::run_app;
+use argh::FromArgs;
+use arovm_compiler::bytecode::{arob, disasm, Program};
+use arovm_compiler::{compile_dir, CompileError};
+use std::path::{Path, PathBuf};
+
+/// Exit code: compile errors.
+pub const EXIT_COMPILE: i32 = 2;
+/// Exit code: unreadable input or invalid `.arob`.
+pub const EXIT_INPUT: i32 = 3;
+
+/// arovm: a small, fast runtime for ARO applications.
+#[derive(FromArgs)]
+struct Cli {
+    /// print the version and exit
+    #[argh(switch)]
+    version: bool,
+    #[argh(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(FromArgs)]
+#[argh(subcommand)]
+enum Cmd {
+    Run(RunCmd),
+    Build(BuildCmd),
+    Check(CheckCmd),
+    Disasm(DisasmCmd),
+    Test(TestCmd),
+}
+
+/// Compile an app directory in memory and run it (or run an .arob file).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "run")]
+struct RunCmd {
+    /// the app directory (or an .arob file)
+    #[argh(positional)]
+    path: PathBuf,
+    /// keep running until a signal arrives (servers)
+    #[argh(switch)]
+    keep_alive: bool,
+}
+
+/// Compile an app directory into one .arob file.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "build")]
+struct BuildCmd {
+    /// the app directory
+    #[argh(positional)]
+    dir: PathBuf,
+    /// output file (default: app.arob in the current directory)
+    #[argh(option, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+/// Report diagnostics for an app directory without running it.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "check")]
+struct CheckCmd {
+    /// the app directory
+    #[argh(positional)]
+    dir: PathBuf,
+}
+
+/// Print an .arob file (or a compiled app directory) as readable bytecode.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "disasm")]
+struct DisasmCmd {
+    /// the .arob file or app directory
+    #[argh(positional)]
+    path: PathBuf,
+}
+
+/// Compile and run an app directory (alias of run, for the reference's `aro test`).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "test")]
+struct TestCmd {
+    /// the app directory
+    #[argh(positional)]
+    dir: PathBuf,
+}
+
+/// Entry point; returns the exit code.
+pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 2 && args[1].ends_with(".arob") {
+        return run_path(Path::new(&args[1]));
+    }
+    let strs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let cli = match Cli::from_args(&["arovm"], strs.get(1..).unwrap_or(&[])) {
+        Ok(c) => c,
+        Err(e) => {
+            if e.status.is_ok() {
+                println!("{}", e.output);
+                return 0;
+            }
+            eprintln!("{}", e.output);
+            return EXIT_INPUT;
+        }
+    };
+    if cli.version {
+        println!("arovm {}", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    match cli.cmd {
+        None => {
+            eprintln!(
+                "usage: arovm <run|build|check|disasm|test> PATH, or arovm app.arob (see --help)"
+            );
+            EXIT_INPUT
+        }
+        Some(Cmd::Run(r)) => {
+            let _ = r.keep_alive;
+            run_path(&r.path)
+        }
+        Some(Cmd::Test(t)) => run_path(&t.dir),
+        Some(Cmd::Build(b)) => match compile(&b.dir) {
+            Ok(p) => {
+                let out = b.output.unwrap_or_else(|| PathBuf::from("app.arob"));
+                match std::fs::write(&out, arob::write(&p)) {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        eprintln!("error: cannot write {}: {e}", out.display());
+                        EXIT_INPUT
+                    }
+                }
+            }
+            Err(code) => code,
+        },
+        Some(Cmd::Check(c)) => match compile(&c.dir) {
+            Ok(_) => {
+                println!("no issues found");
+                0
+            }
+            Err(code) => code,
+        },
+        Some(Cmd::Disasm(d)) => match load_any(&d.path) {
+            Ok(l) => {
+                print!("{}", disasm::disasm(&l.program));
+                0
+            }
+            Err(code) => code,
+        },
+    }
+}
+
+/// Compiles a directory, printing diagnostics on failure.
+fn compile(dir: &Path) -> Result<Program, i32> {
+    compile_dir(dir).map_err(|e| match e {
+        CompileError::Io(m) => {
+            eprintln!("error: {m}");
+            EXIT_INPUT
+        }
+        CompileError::Diagnostics(text) => {
+            eprint!("{text}");
+            EXIT_COMPILE
+        }
+    })
+}
+
+/// Loads an `.arob` file or compiles a directory.
+fn load_any(path: &Path) -> Result<Loaded, i32> {
+    if path.is_dir() {
+        return compile(path).map(Loaded::new);
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", path.display());
+        EXIT_INPUT
+    })?;
+    Loaded::from_bytes(&bytes).map_err(|e| {
+        eprintln!("error: {}: {e}", path.display());
+        EXIT_INPUT
+    })
+}
+
+fn run_path(path: &Path) -> i32 {
+    match load_any(path) {
+        Ok(l) => run_app(&l),
+        Err(code) => code,
+    }
+}

@@ -1,0 +1,81 @@
+//! Loader: `.arob` bytes (or a freshly compiled program) → [`Loaded`]: the validated program plus
+//! what the runtime looks up by name: a lasso reader over the string table, `Rc<str>` copies of every
+//! string (so string constants never allocate), and feature sets indexed by role.
+
+use arovm_compiler::bytecode::{arob, Program};
+use lasso::{Key, Rodeo, RodeoReader, Spur};
+use std::rc::Rc;
+
+/// A program ready to run.
+pub struct Loaded {
+    /// The program itself.
+    pub program: Program,
+    /// Every string of the table as a shared `Rc<str>`, by index.
+    pub strs: Vec<Rc<str>>,
+    /// Name → string index lookups (interned once at load).
+    pub names: RodeoReader<Spur>,
+}
+
+impl Loaded {
+    /// Wraps a validated program.
+    pub fn new(program: Program) -> Loaded {
+        let mut rodeo = Rodeo::default();
+        for s in &program.strings {
+            rodeo.get_or_intern(s.as_str());
+        }
+        let strs = program
+            .strings
+            .iter()
+            .map(|s| Rc::from(s.as_str()))
+            .collect();
+        Loaded {
+            program,
+            strs,
+            names: rodeo.into_reader(),
+        }
+    }
+
+    /// Reads and validates `.arob` bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Loaded, String> {
+        arob::read(bytes)
+            .map(Loaded::new)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The string-table index of `name`, if the program mentions it.
+    pub fn sym(&self, name: &str) -> Option<u32> {
+        self.names.get(name).map(|k| k.into_usize() as u32)
+    }
+
+    /// The string at index `i`.
+    pub fn s(&self, i: u32) -> &str {
+        self.strs.get(i as usize).map_or("", |s| s)
+    }
+
+    /// Feature set index by exact name (and activity, when given).
+    pub fn feature_set(&self, name: &str, activity: Option<&str>) -> Option<usize> {
+        self.program.feature_sets.iter().position(|fs| {
+            self.s(fs.name) == name && activity.is_none_or(|a| self.s(fs.activity) == a)
+        })
+    }
+
+    /// Handlers of a domain event: activity `<Event> Handler`, in declaration order.
+    pub fn handlers(&self, event: &str) -> Vec<usize> {
+        self.with_activity(&format!("{event} Handler"))
+    }
+
+    /// Observers of a repository: activity `<repo> Observer`.
+    pub fn observers(&self, repo: &str) -> Vec<usize> {
+        self.with_activity(&format!("{repo} Observer"))
+    }
+
+    fn with_activity(&self, activity: &str) -> Vec<usize> {
+        self.program
+            .feature_sets
+            .iter()
+            .enumerate()
+            .filter(|(_, fs)| self.s(fs.activity) == activity)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}

@@ -1,0 +1,112 @@
+//! The application lifecycle of a console run: Application-Start, then Application-End: Success or
+//! Error, then the reference's response line (`[OK] reason` and `  key: value` data lines).
+
+use super::scheduler::{Ending, Scheduler};
+use crate::loader::Loaded;
+use arovm_stdlib::action::Response;
+use arovm_stdlib::value::{to_description, to_display, Value};
+use std::rc::Rc;
+
+/// Names whose value a bare `Return ... for the <x>` reports when it carries no data (reference).
+const FALLBACK_NAMES: &[&str] = &["greeting", "message", "result", "data", "output", "value"];
+
+/// Runs the app; returns the process exit code (0 ok, 1 runtime error).
+pub fn run_app(prog: &Loaded) -> i32 {
+    let mut s = Scheduler::new(prog);
+    let Some(start) = prog.feature_set("Application-Start", None) else {
+        s.host
+            .print("Runtime error: Entry point not found: 'Application-Start'");
+        return 1;
+    };
+    let root = s.spawn(start, Vec::new());
+    s.run_until_idle(&[root]);
+    match s.ending(root) {
+        Some(Ending::Done(resp, vars)) => {
+            let shutdown = Value::object(vec![
+                (Rc::from("reason"), Value::str("graceful shutdown")),
+                (Rc::from("code"), Value::Int(0)),
+                (Rc::from("signal"), Value::str("SIGTERM")),
+            ]);
+            run_end(&mut s, prog, "Success", shutdown);
+            let lines = response_lines(resp, &vars);
+            for l in lines {
+                s.host.print(&l);
+            }
+            0
+        }
+        Some(Ending::Failed(e)) => {
+            let summary = e.summary();
+            let shutdown = Value::object(vec![
+                (Rc::from("reason"), Value::str(&summary)),
+                (Rc::from("code"), Value::Int(1)),
+                (Rc::from("error"), Value::str(&summary)),
+            ]);
+            run_end(&mut s, prog, "Error", shutdown);
+            s.host.print(&e.render());
+            1
+        }
+        None => 0,
+    }
+}
+
+fn run_end(s: &mut Scheduler, prog: &Loaded, kind: &str, shutdown: Value) {
+    if let Some(end) = prog.feature_set("Application-End", Some(kind)) {
+        let id = s.spawn(end, vec![(Rc::from("shutdown"), shutdown)]);
+        s.run_until_idle(&[id]);
+        if let Some(Ending::Failed(e)) = s.ending(id) {
+            s.host.print(&format!(
+                "[Runtime] Application-End handler failed: {}",
+                e.summary()
+            ));
+        }
+    }
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in &o.entries {
+                let key = if prefix.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, x, out);
+            }
+        }
+        Value::List(_) => out.push((prefix.to_string(), arovm_stdlib::value::to_json(v))),
+        other => out.push((prefix.to_string(), to_display(other))),
+    }
+}
+
+/// The lines printed after a successful run.
+fn response_lines(resp: Option<Response>, vars: &[(String, Value)]) -> Vec<String> {
+    let Some(r) = resp else {
+        return vec!["[OK] success".into()];
+    };
+    if r.reason == "application" {
+        return Vec::new();
+    }
+    let mut lines = vec![format!("[{}] {}", r.status, r.reason)];
+    let mut data = Vec::new();
+    for (k, v) in &r.data {
+        flatten(k, v, &mut data);
+    }
+    if data.is_empty() {
+        let found = FALLBACK_NAMES
+            .iter()
+            .find_map(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v));
+        if let Some(v) = found {
+            let text = match v {
+                Value::Str(s) => s.to_string(),
+                other => to_description(other),
+            };
+            data.push(("value".into(), text));
+        }
+    }
+    data.sort();
+    for (k, v) in data {
+        lines.push(format!("  {k}: {v}"));
+    }
+    lines
+}

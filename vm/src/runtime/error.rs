@@ -1,0 +1,60 @@
+//! Runtime errors and their text, as the reference prints them (ARO-0006: the failed statement is
+//! the message).
+
+/// A runtime failure of a fiber.
+#[derive(Debug, Clone)]
+pub enum RuntimeError {
+    /// An action failed: the statement text (two lines: "Cannot ..." and the statement), the feature
+    /// set, its activity, and the underlying reason.
+    Action {
+        /// `Cannot verb the r prep the o.` + `\n` + `<Verb> the <r> prep the <o>.`
+        text: String,
+        /// Feature set name.
+        feature: String,
+        /// Business activity.
+        activity: String,
+        /// Why it failed (arovm adds this line; the reference drops it).
+        detail: String,
+    },
+    /// An expression failed before any action ran (`Undefined variable: x`).
+    Expr(String),
+    /// Division by zero (the reference wraps it twice).
+    DivisionByZero,
+}
+
+impl RuntimeError {
+    /// The text `arovm run` prints (to stdout, like the reference).
+    pub fn render(&self) -> String {
+        match self {
+            RuntimeError::Action {
+                text,
+                feature,
+                activity,
+                detail,
+            } => {
+                let (cannot, stmt) = text.split_once('\n').unwrap_or((text, text));
+                let mut s = format!(
+                    "Runtime error: Runtime Error: {cannot}\n  Feature: {feature}\n  Business Activity: {activity}\n  Statement: {stmt}"
+                );
+                if !detail.is_empty() {
+                    s.push_str("\n  Reason: ");
+                    s.push_str(detail);
+                }
+                s
+            }
+            RuntimeError::Expr(m) => format!("Error: {m}"),
+            RuntimeError::DivisionByZero => "Runtime error: Runtime error: Division by zero".into(),
+        }
+    }
+
+    /// A one-line description (for `shutdown: error` in Application-End: Error).
+    pub fn summary(&self) -> String {
+        match self {
+            RuntimeError::Action { text, .. } => {
+                format!("Runtime Error: {}", text.split('\n').next().unwrap_or(text))
+            }
+            RuntimeError::Expr(m) => m.clone(),
+            RuntimeError::DivisionByZero => "Runtime error: Division by zero".into(),
+        }
+    }
+}

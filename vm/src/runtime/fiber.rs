@@ -1,0 +1,51 @@
+//! A fiber: one feature-set execution as plain data (pc, operand stack, slots, loop iterators,
+//! framework variables) plus a bumpalo scratch arena. It can be suspended and resumed at any action.
+
+use arovm_stdlib::value::Value;
+use bumpalo::Bump;
+use std::rc::Rc;
+
+/// Index of a fiber in the scheduler's slab.
+pub type FiberId = usize;
+
+/// One running or suspended feature set.
+pub struct Fiber {
+    /// Feature set index.
+    pub fs: usize,
+    /// Next instruction.
+    pub pc: usize,
+    /// Operand stack.
+    pub stack: Vec<Value>,
+    /// Local variables by slot (`None` = unbound).
+    pub slots: Vec<Option<Value>>,
+    /// Active `for each` iterators: (items, next index).
+    pub iters: Vec<(Rc<Vec<Value>>, usize)>,
+    /// Framework-provided variables (`event`, `shutdown`, ...), looked up by name.
+    pub env: Vec<(Rc<str>, Value)>,
+    /// On resume, bind this slot to the suspended action's value.
+    pub pending_bind: Option<(u32, Value)>,
+    /// The fiber that waits for this one (an emitter waiting for its handlers).
+    pub parent: Option<FiberId>,
+    /// Children still running (handlers this fiber emitted).
+    pub waiting_for: usize,
+    /// Scratch memory for building strings; reset after each use, freed with the fiber.
+    pub arena: Bump,
+}
+
+impl Fiber {
+    /// A fresh fiber at the start of feature set `fs` with `nslots` locals.
+    pub fn new(fs: usize, nslots: usize, env: Vec<(Rc<str>, Value)>) -> Fiber {
+        Fiber {
+            fs,
+            pc: 0,
+            stack: Vec::with_capacity(8),
+            slots: vec![None; nslots],
+            iters: Vec::new(),
+            env,
+            pending_bind: None,
+            parent: None,
+            waiting_for: 0,
+            arena: Bump::new(),
+        }
+    }
+}

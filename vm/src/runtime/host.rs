@@ -1,0 +1,146 @@
+//! The VM's side of `stdlib::Host`: console output with the reference's `[FeatureSet] ` prefix,
+//! repositories, ids, the clock, and the events/observers an action asks to run.
+
+use crate::loader::Loaded;
+use arovm_stdlib::action::Host;
+use arovm_stdlib::repository::Repositories;
+use arovm_stdlib::value::Value;
+use std::io::Write;
+use std::rc::Rc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Host state shared by all fibers of one runtime.
+pub struct HostState {
+    /// The feature set whose action is running (log prefix).
+    pub feature: Rc<str>,
+    /// In-memory repositories.
+    pub repos: Repositories,
+    /// Emitted events not yet turned into handler fibers.
+    events: Vec<(String, Value)>,
+    /// Repository changes not yet turned into observer fibers.
+    changes: Vec<(String, Value)>,
+    rng: u64,
+}
+
+impl Default for HostState {
+    fn default() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0x9e37_79b9, |d| d.as_nanos() as u64)
+            ^ (std::process::id() as u64) << 32;
+        HostState {
+            feature: Rc::from(""),
+            repos: Repositories::default(),
+            events: Vec::new(),
+            changes: Vec::new(),
+            rng: seed | 1,
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (UTC).
+pub fn iso_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+impl HostState {
+    /// The current time in ISO-8601 UTC.
+    pub fn now_iso(&self) -> String {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        iso_utc(secs)
+    }
+
+    fn next_rand(&mut self) -> u64 {
+        // xorshift64*
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Handler and observer fibers to start for what the last action emitted: (feature set, event).
+    pub fn take_spawns(&mut self, prog: &Loaded) -> Vec<(usize, Value)> {
+        let mut out = Vec::new();
+        for (name, payload) in self.events.drain(..) {
+            for h in prog.handlers(&name) {
+                out.push((h, payload.clone()));
+            }
+        }
+        for (repo, ev) in self.changes.drain(..) {
+            for h in prog.observers(&repo) {
+                out.push((h, ev.clone()));
+            }
+        }
+        out
+    }
+
+    /// Writes one line to stdout (the response line, errors).
+    pub fn print(&mut self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+impl Host for HostState {
+    fn log(&mut self, to_stderr: bool, text: &str) {
+        let line = format!("[{}] {text}\n", self.feature);
+        if to_stderr {
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(line.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    fn emit(&mut self, event: &str, payload: Value) {
+        self.events.push((event.to_string(), payload));
+    }
+
+    fn now(&mut self) -> String {
+        self.now_iso()
+    }
+
+    fn new_id(&mut self) -> String {
+        let a = self.next_rand();
+        let b = self.next_rand();
+        let b = (b & 0x0fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+        let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+        format!(
+            "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    fn repos(&mut self) -> &mut Repositories {
+        &mut self.repos
+    }
+
+    fn repo_changed(&mut self, repo: &str, event: Value) {
+        self.changes.push((repo.to_string(), event));
+    }
+}

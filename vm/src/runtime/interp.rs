@@ -1,0 +1,449 @@
+//! The interpreter loop: fetch an op, one-line dispatch, until the fiber ends, suspends, fails or
+//! runs out of fuel. It never blocks and never recurses: waiting is returned as a [`Halt`].
+
+use super::error::RuntimeError;
+use super::fiber::Fiber;
+use super::host::HostState;
+use super::ops::{binary, is_type};
+use crate::loader::Loaded;
+use arovm_compiler::bytecode::{Arg, Const, Desc, FeatureSetCode, Op, NONE};
+use arovm_stdlib::action::{Call, IoRequest, Operand, Outcome, Response};
+use arovm_stdlib::actions;
+use arovm_stdlib::catalog::{self, Role};
+use arovm_stdlib::value::{to_description, truthy, Object, Value};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::rc::Rc;
+
+/// Why the interpreter returned.
+pub enum Halt {
+    /// The feature set ended (with its Return response, if any).
+    Finished(Option<Response>),
+    /// Waiting for I/O or time.
+    Suspended(IoRequest),
+    /// Waiting for the handler fibers it emitted.
+    WaitChildren(Vec<(usize, Value)>),
+    /// Fuel exhausted; runnable again.
+    OutOfFuel,
+    /// A runtime error.
+    Failed(RuntimeError),
+}
+
+/// Everything the interpreter reads besides the fiber.
+pub struct Ctx<'a> {
+    /// The program.
+    pub prog: &'a Loaded,
+    /// Published variables.
+    pub globals: &'a mut HashMap<Rc<str>, Value>,
+    /// The host (console, repositories, events).
+    pub host: &'a mut HostState,
+}
+
+fn const_value(prog: &Loaded, c: &Const) -> Value {
+    match *c {
+        Const::Null => Value::Null,
+        Const::Bool(b) => Value::Bool(b),
+        Const::Int(i) => Value::Int(i),
+        Const::Float(f) => Value::Float(f),
+        Const::Str(s) => Value::Str(prog.strs[s as usize].clone()),
+        Const::Regex(p, f) => Value::object(vec![
+            (Rc::from("regex"), Value::Str(prog.strs[p as usize].clone())),
+            (Rc::from("flags"), Value::Str(prog.strs[f as usize].clone())),
+        ]),
+    }
+}
+
+/// Applies one qualifier step: object key, or ARO-0038 list access (`first`, `last`, `N`).
+fn step(v: &Value, key: &str) -> Option<Value> {
+    match v {
+        Value::Object(o) => o.get(key).cloned(),
+        Value::List(l) => match key {
+            "first" => l.first().cloned(),
+            "last" => l.last().cloned(),
+            "length" | "count" => Some(Value::Int(l.len() as i64)),
+            _ => key
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| l.len().checked_sub(i + 1).map(|j| l[j].clone())),
+        },
+        Value::Str(s) if key == "length" || key == "count" => {
+            Some(Value::Int(s.chars().count() as i64))
+        }
+        _ => None,
+    }
+}
+
+impl Ctx<'_> {
+    /// The value of a base name: local slot, framework variable, published variable, magic name.
+    fn base(&mut self, f: &Fiber, d: &Desc) -> Option<Value> {
+        if d.slot != NONE {
+            if let Some(v) = &f.slots[d.slot as usize] {
+                return Some(v.clone());
+            }
+        }
+        let name = self.prog.s(d.base);
+        if let Some((_, v)) = f.env.iter().find(|(k, _)| &**k == name) {
+            return Some(v.clone());
+        }
+        if let Some(v) = self.globals.get(name) {
+            return Some(v.clone());
+        }
+        match name {
+            "now" => Some(Value::str(&self.host.now_iso())),
+            _ if name.ends_with("-repository") => {
+                Some(Value::list(self.host.repos.rows(name).to_vec()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Base value with the qualifier path applied; Err names the first missing step.
+    fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, String> {
+        let Some(mut v) = self.base(f, d) else {
+            return Err(format!("Undefined variable: {}", self.prog.s(d.base)));
+        };
+        for &s in &d.specs {
+            let key = self.prog.s(s);
+            v = step(&v, key).ok_or_else(|| format!("Undefined member: {key}"))?;
+        }
+        Ok(v)
+    }
+}
+
+/// Runs `f` for at most `fuel` instructions.
+pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
+    let fs: &FeatureSetCode = &cx.prog.program.feature_sets[f.fs];
+    if let Some((slot, v)) = f.pending_bind.take() {
+        if slot != NONE {
+            f.slots[slot as usize] = Some(v);
+        }
+    }
+    let mut fuel = fuel;
+    loop {
+        if fuel == 0 {
+            return Halt::OutOfFuel;
+        }
+        fuel -= 1;
+        let Some(&op) = fs.code.get(f.pc) else {
+            return Halt::Finished(None);
+        };
+        f.pc += 1;
+        let r: Result<(), RuntimeError> = match op {
+            Op::Const(i) => {
+                f.stack.push(const_value(cx.prog, &fs.consts[i as usize]));
+                Ok(())
+            }
+            Op::Load(d) => match cx.resolve(f, &fs.descs[d as usize]) {
+                Ok(v) => {
+                    f.stack.push(v);
+                    Ok(())
+                }
+                Err(e) => Err(RuntimeError::Expr(e)),
+            },
+            Op::Exists(d) => {
+                let ok = cx
+                    .resolve(f, &fs.descs[d as usize])
+                    .is_ok_and(|v| !matches!(v, Value::Null));
+                f.stack.push(Value::Bool(ok));
+                Ok(())
+            }
+            Op::List(n) => {
+                let at = f.stack.len().saturating_sub(n as usize);
+                let items = f.stack.split_off(at);
+                f.stack.push(Value::list(items));
+                Ok(())
+            }
+            Op::Object(shape) => {
+                let keys = &fs.shapes[shape as usize];
+                let at = f.stack.len().saturating_sub(keys.len());
+                let vals = f.stack.split_off(at);
+                let mut o = Object::default();
+                for (k, v) in keys.iter().zip(vals) {
+                    o.insert(cx.prog.strs[*k as usize].clone(), v);
+                }
+                f.stack.push(Value::Object(Rc::new(o)));
+                Ok(())
+            }
+            Op::Interp(n) => {
+                let at = f.stack.len().saturating_sub(n as usize);
+                let parts = f.stack.split_off(at);
+                f.arena.reset();
+                let mut buf = bumpalo::collections::String::new_in(&f.arena);
+                for p in &parts {
+                    match p {
+                        Value::Str(s) => buf.push_str(s),
+                        other => {
+                            let _ = write!(buf, "{}", to_description(other));
+                        }
+                    }
+                }
+                let v = Value::str(&buf);
+                f.stack.push(v);
+                Ok(())
+            }
+            Op::Bin(b) => {
+                let r = f.stack.pop().unwrap_or_default();
+                let l = f.stack.pop().unwrap_or_default();
+                binary(b, &l, &r).map(|v| f.stack.push(v))
+            }
+            Op::Neg => {
+                let v = f.stack.pop().unwrap_or_default();
+                match v {
+                    Value::Int(i) => {
+                        f.stack.push(Value::Int(i.wrapping_neg()));
+                        Ok(())
+                    }
+                    Value::Float(x) => {
+                        f.stack.push(Value::Float(-x));
+                        Ok(())
+                    }
+                    other => Err(RuntimeError::Expr(format!(
+                        "Type mismatch: Cannot negate {}",
+                        other.type_name()
+                    ))),
+                }
+            }
+            Op::Not => {
+                let v = f.stack.pop().unwrap_or_default();
+                f.stack.push(Value::Bool(!truthy(&v)));
+                Ok(())
+            }
+            Op::IsEmpty => {
+                let v = f.stack.pop().unwrap_or_default();
+                f.stack.push(Value::Bool(v.is_empty()));
+                Ok(())
+            }
+            Op::IsNull => {
+                let v = f.stack.pop().unwrap_or_default();
+                f.stack.push(Value::Bool(matches!(v, Value::Null)));
+                Ok(())
+            }
+            Op::IsType(t) => {
+                let v = f.stack.pop().unwrap_or_default();
+                f.stack.push(Value::Bool(is_type(&v, cx.prog.s(t))));
+                Ok(())
+            }
+            Op::Member(m) => {
+                let v = f.stack.pop().unwrap_or_default();
+                let key = cx.prog.s(m);
+                match step(&v, key) {
+                    Some(x) => {
+                        f.stack.push(x);
+                        Ok(())
+                    }
+                    None => Err(RuntimeError::Expr(format!("Undefined member: {key}"))),
+                }
+            }
+            Op::Index => {
+                let i = f.stack.pop().unwrap_or_default();
+                let v = f.stack.pop().unwrap_or_default();
+                let key = match &i {
+                    Value::Str(s) => s.to_string(),
+                    other => to_description(other),
+                };
+                match step(&v, &key) {
+                    Some(x) => {
+                        f.stack.push(x);
+                        Ok(())
+                    }
+                    None => Err(RuntimeError::Expr(match (&v, i.as_i64()) {
+                        (Value::List(l), Some(n)) => {
+                            format!("Index {n} out of bounds (count: {})", l.len())
+                        }
+                        _ => format!("Undefined member: {key}"),
+                    })),
+                }
+            }
+            Op::Pop => {
+                f.stack.pop();
+                Ok(())
+            }
+            Op::Action(i) => match action(cx, f, fs, i) {
+                Ok(None) => Ok(()),
+                Ok(Some(h)) => return h,
+                Err(e) => Err(e),
+            },
+            Op::Publish { alias, var } => match cx.resolve(f, &fs.descs[var as usize]) {
+                Ok(v) => {
+                    if let Some(slot) = fs.slots.iter().position(|&s| s == alias) {
+                        f.slots[slot] = Some(v.clone());
+                    }
+                    cx.globals.insert(cx.prog.strs[alias as usize].clone(), v);
+                    Ok(())
+                }
+                Err(e) => Err(RuntimeError::Expr(e)),
+            },
+            Op::Jump(t) => {
+                f.pc = t as usize;
+                Ok(())
+            }
+            Op::JumpIfFalse(t) => {
+                let c = f.stack.pop().unwrap_or_default();
+                if !truthy(&c) {
+                    f.pc = t as usize;
+                }
+                Ok(())
+            }
+            Op::JumpIfFalseKeep(t) => {
+                if !f.stack.last().is_some_and(truthy) {
+                    f.pc = t as usize;
+                }
+                Ok(())
+            }
+            Op::JumpIfTrueKeep(t) => {
+                if f.stack.last().is_some_and(truthy) {
+                    f.pc = t as usize;
+                }
+                Ok(())
+            }
+            Op::SetSlot(s) => {
+                f.slots[s as usize] = f.stack.pop();
+                Ok(())
+            }
+            Op::GetSlot(s) => {
+                f.stack
+                    .push(f.slots[s as usize].clone().unwrap_or_default());
+                Ok(())
+            }
+            Op::IterStart => {
+                let v = f.stack.pop().unwrap_or_default();
+                let items = match v {
+                    Value::List(l) => l,
+                    Value::Null => Rc::new(Vec::new()),
+                    Value::Object(o) => Rc::new(
+                        o.entries
+                            .iter()
+                            .map(|(k, v)| {
+                                Value::object(vec![
+                                    (Rc::from("key"), Value::Str(k.clone())),
+                                    (Rc::from("value"), v.clone()),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                    other => Rc::new(vec![other]),
+                };
+                f.iters.push((items, 0));
+                Ok(())
+            }
+            Op::IterNext {
+                item,
+                index,
+                clear,
+                exit,
+            } => {
+                let next = f.iters.last_mut().and_then(|(items, i)| {
+                    let v = items.get(*i).cloned();
+                    *i += 1;
+                    v.map(|v| (v, *i - 1))
+                });
+                match next {
+                    Some((v, i)) => {
+                        for &s in &fs.clears[clear as usize] {
+                            f.slots[s as usize] = None;
+                        }
+                        f.slots[item as usize] = Some(v);
+                        if index != NONE {
+                            f.slots[index as usize] = Some(Value::Int(i as i64));
+                        }
+                    }
+                    None => {
+                        f.iters.pop();
+                        f.pc = exit as usize;
+                    }
+                }
+                Ok(())
+            }
+            Op::End => return Halt::Finished(None),
+        };
+        if let Err(e) = r {
+            return Halt::Failed(e);
+        }
+    }
+}
+
+/// Executes one action statement. `Ok(Some(halt))` ends or suspends the fiber.
+fn action(
+    cx: &mut Ctx,
+    f: &mut Fiber,
+    fs: &FeatureSetCode,
+    i: u32,
+) -> Result<Option<Halt>, RuntimeError> {
+    let st = &fs.stmts[i as usize];
+    let id = catalog::from_u16(st.action).unwrap_or(catalog::ActionId::Log);
+    let role = catalog::role(id);
+    let n_expr = std::iter::once(&st.result)
+        .chain(st.clauses.iter().map(|c| &c.arg))
+        .filter(|a| matches!(a, Arg::Expr))
+        .count();
+    let at = f.stack.len().saturating_sub(n_expr);
+    let mut exprs = f.stack.split_off(at).into_iter();
+    let prog = cx.prog;
+    let mut operand = |cx: &mut Ctx, f: &Fiber, a: &Arg, apply_path: bool| -> Operand {
+        match *a {
+            Arg::Expr => Operand {
+                name: "_expression_",
+                specs: Vec::new(),
+                value: exprs.next(),
+                is_expr: true,
+            },
+            Arg::Desc(d) => {
+                let desc = &fs.descs[d as usize];
+                let value = if apply_path {
+                    cx.resolve(f, desc).ok()
+                } else {
+                    cx.base(f, desc)
+                };
+                Operand {
+                    name: prog.s(desc.base),
+                    specs: desc.specs.iter().map(|&s| prog.s(s)).collect(),
+                    value,
+                    is_expr: false,
+                }
+            }
+        }
+    };
+    let result = operand(cx, f, &st.result, role == Role::Response);
+    let clauses = st
+        .clauses
+        .iter()
+        .map(|c| (prog.s(c.word), operand(cx, f, &c.arg, true)))
+        .collect();
+    let call = Call {
+        verb: prog.s(st.verb),
+        result,
+        clauses,
+    };
+    cx.host.feature = prog.strs[fs.name as usize].clone();
+    let outcome = actions::run(id, &call, cx.host);
+    let result_slot = match st.result {
+        Arg::Desc(d) => fs.descs[d as usize].slot,
+        Arg::Expr => NONE,
+    };
+    match outcome {
+        Ok(Outcome::Bind(v)) => {
+            if role != Role::Response && result_slot != NONE {
+                f.slots[result_slot as usize] = Some(v);
+            }
+        }
+        Ok(Outcome::BindAs(_, _)) | Ok(Outcome::Nothing) => {}
+        Ok(Outcome::Return(r)) => return Ok(Some(Halt::Finished(Some(r)))),
+        Ok(Outcome::Suspend(req, v)) => {
+            f.pending_bind = Some((result_slot, v));
+            return Ok(Some(Halt::Suspended(req)));
+        }
+        Err(e) => {
+            return Err(RuntimeError::Action {
+                text: prog.s(st.text).to_string(),
+                feature: prog.s(fs.name).to_string(),
+                activity: prog.s(fs.activity).to_string(),
+                detail: if e.thrown { String::new() } else { e.detail },
+            })
+        }
+    }
+    let spawned = cx.host.take_spawns(prog);
+    if !spawned.is_empty() {
+        return Ok(Some(Halt::WaitChildren(spawned)));
+    }
+    Ok(None)
+}

@@ -1,0 +1,9 @@
+//! The runtime: fibers, the interpreter, the scheduler and the host. Knows nothing of sockets.
+
+pub mod app;
+pub mod error;
+pub mod fiber;
+pub mod host;
+pub mod interp;
+pub mod ops;
+pub mod scheduler;
