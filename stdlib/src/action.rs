@@ -16,6 +16,9 @@ pub struct Operand<'a> {
     pub value: Option<Value>,
     /// True when the operand was an expression (literal, arithmetic, `{...}`).
     pub is_expr: bool,
+    /// For the result: the value of the variable its first specifier names, if bound
+    /// (`Merge the <all: fruits> with ...` reads `fruits`).
+    pub spec_value: Option<Value>,
 }
 
 impl Operand<'_> {

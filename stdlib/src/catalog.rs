@@ -75,6 +75,8 @@ actions! {
     Close: Server = ["close", "disconnect", "terminate"],
     Connect: Server = ["connect"],
     Require: Request = ["require"],
+    Given: Own = ["given"],
+    Assert: Response = ["then", "assert"],
 }
 
 /// Looks up a verb case-insensitively; returns its id and role.

@@ -120,8 +120,11 @@ impl Gen<'_> {
                 body,
                 ..
             } => {
+                // Loop variables live in the loop's own scope: they may not shadow an outer
+                // name, but sequential loops may reuse them.
+                let mut inner = scope.clone();
                 for d in std::iter::once(item).chain(index.iter()) {
-                    self.check_rebind(d, scope, "for each");
+                    self.check_rebind(d, &mut inner, "for each");
                 }
                 self.expr(collection);
                 self.emit(Op::IterStart);
@@ -136,11 +139,6 @@ impl Gen<'_> {
                     clear,
                     exit: 0,
                 });
-                let mut inner = scope.clone();
-                inner.bound.insert(item.base.clone(), item.span);
-                if let Some(i) = index {
-                    inner.bound.insert(i.base.clone(), i.span);
-                }
                 if let Some(f) = filter {
                     self.expr(f);
                     let j = self.emit(Op::JumpIfFalse(0));

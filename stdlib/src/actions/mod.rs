@@ -16,7 +16,8 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
     match id {
         Extract => request::extract(call),
         Retrieve => request::retrieve(call, host),
-        Receive | Read | Request | Require => request::passthrough(call),
+        Receive | Read | Request => request::passthrough(call),
+        Require => request::require(call),
         Compute => own::compute(call),
         Validate => own::validate(call),
         Compare => own::compare(call),
@@ -42,6 +43,8 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Start | Stop | Close | Connect => server::server(call),
         Keepalive => server::keepalive(call),
         Sleep => server::sleep(call),
+        Given => own::create(call, host),
+        Assert => response::assert(call),
     }
 }
 

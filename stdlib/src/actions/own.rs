@@ -11,8 +11,8 @@ pub(crate) fn create(call: &Call, _host: &mut dyn Host) -> Result<Outcome, Actio
     Ok(Outcome::Bind(v))
 }
 
-/// Compute operation names (the result's qualifier, or its base in the legacy form).
-const COMPUTE_OPS: &[&str] = &[
+/// Operation names that also work as the result's base name (`Compute the <length> from ...`).
+const LEGACY_OPS: &[&str] = &[
     "length",
     "count",
     "uppercase",
@@ -20,25 +20,9 @@ const COMPUTE_OPS: &[&str] = &[
     "hash",
     "trim",
     "identity",
-    "clip",
-    "take",
     "intersect",
     "difference",
     "union",
-    "sum",
-    "min",
-    "max",
-    "avg",
-    "average",
-    "abs",
-    "round",
-    "floor",
-    "ceil",
-    "reverse",
-    "unique",
-    "sorted",
-    "first",
-    "last",
 ];
 
 fn char_count(s: &str) -> i64 {
@@ -48,9 +32,12 @@ fn char_count(s: &str) -> i64 {
 /// `Compute the <name: op> from <value> [with <arg>]`.
 pub(crate) fn compute(call: &Call) -> Result<Outcome, ActionError> {
     let input = call.object_value()?;
+    let expr_object = call.object().is_some_and(|o| o.is_expr);
     let op = match call.result.spec() {
         Some(s) => s.to_ascii_lowercase(),
-        None if COMPUTE_OPS.contains(&call.result.name.to_ascii_lowercase().as_str()) => {
+        // An expression object binds its value directly (the reference's short-circuit).
+        None if expr_object => "identity".into(),
+        None if LEGACY_OPS.contains(&call.result.name.to_ascii_lowercase().as_str()) => {
             call.result.name.to_ascii_lowercase()
         }
         None => "identity".into(),
@@ -390,7 +377,7 @@ pub(crate) fn update(call: &Call) -> Result<Outcome, ActionError> {
 pub(crate) fn merge(call: &Call) -> Result<Outcome, ActionError> {
     let source = call.object_value()?;
     let base = match call.result.spec() {
-        Some(_) => call.result.value.clone(),
+        Some(_) => call.result.spec_value.clone(),
         None => call.result.value.clone(),
     }
     .ok_or_else(|| ActionError::new("'Merge' requires a base value"))?;

@@ -149,3 +149,17 @@ pub(crate) fn delete(call: &Call, host: &mut dyn Host) -> Result<Outcome, Action
 pub(crate) fn passthrough(call: &Call) -> Result<Outcome, ActionError> {
     call.object_value().map(Outcome::Bind)
 }
+
+/// `Require the <console> from the <framework>`: declares a dependency; framework and environment
+/// objects always exist, anything else must be bound.
+pub(crate) fn require(call: &Call) -> Result<Outcome, ActionError> {
+    match call.object() {
+        Some(o) if matches!(o.name, "framework" | "environment") => Ok(Outcome::Nothing),
+        Some(o) => o
+            .value
+            .clone()
+            .map(Outcome::Bind)
+            .ok_or_else(|| ActionError::new(format!("Required '{}' is not available", o.name))),
+        None => Ok(Outcome::Nothing),
+    }
+}

@@ -137,3 +137,21 @@ pub(crate) fn unsupported(call: &Call) -> Result<Outcome, ActionError> {
         call.verb
     )))
 }
+
+/// `Then the <x> with <expected>` / `Assert the <x> is <expected>` (ARO-0015 tests): equality.
+pub(crate) fn assert(call: &Call) -> Result<Outcome, ActionError> {
+    let actual =
+        call.result.value.clone().ok_or_else(|| {
+            ActionError::new(format!("Undefined variable: '{}'", call.result.name))
+        })?;
+    let expected = call.object_value()?;
+    if crate::value::equals(&actual, &expected) {
+        Ok(Outcome::Nothing)
+    } else {
+        Err(ActionError::new(format!(
+            "Assertion failed: expected {}, got {}",
+            crate::value::to_description(&expected),
+            crate::value::to_description(&actual)
+        )))
+    }
+}

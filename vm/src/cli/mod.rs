@@ -3,7 +3,7 @@
 //! 3 unreadable input or invalid `.arob`.
 
 use crate::loader::Loaded;
-use crate::runtime::app::run_app;
+use crate::runtime::app::{run_app, run_tests};
 use argh::FromArgs;
 use arovm_compiler::bytecode::{arob, disasm, Program};
 use arovm_compiler::{compile_dir, CompileError};
@@ -76,7 +76,7 @@ struct DisasmCmd {
     path: PathBuf,
 }
 
-/// Compile and run an app directory (alias of run, for the reference's `aro test`).
+/// Run the feature sets whose business activity ends in `Test` (Given/Then/Assert).
 #[derive(FromArgs)]
 #[argh(subcommand, name = "test")]
 struct TestCmd {
@@ -118,7 +118,10 @@ pub fn main() -> i32 {
             let _ = r.keep_alive;
             run_path(&r.path)
         }
-        Some(Cmd::Test(t)) => run_path(&t.dir),
+        Some(Cmd::Test(t)) => match load_any(&t.dir) {
+            Ok(l) => run_tests(&l),
+            Err(code) => code,
+        },
         Some(Cmd::Build(b)) => match compile(&b.dir) {
             Ok(p) => {
                 let out = b.output.unwrap_or_else(|| PathBuf::from("app.arob"));

@@ -110,3 +110,35 @@ fn response_lines(resp: Option<Response>, vars: &[(String, Value)]) -> Vec<Strin
     }
     lines
 }
+
+/// `arovm test`: runs every feature set whose business activity ends in `Test` as its own fiber
+/// and prints one line per test plus `N passed, N failed`. Returns 0 when all pass.
+pub fn run_tests(prog: &Loaded) -> i32 {
+    let mut s = Scheduler::new(prog);
+    let tests: Vec<usize> = prog
+        .program
+        .feature_sets
+        .iter()
+        .enumerate()
+        .filter(|(_, fs)| prog.s(fs.activity).ends_with("Test"))
+        .map(|(i, _)| i)
+        .collect();
+    let (mut passed, mut failed) = (0, 0);
+    for fs in tests {
+        let name = prog.s(prog.program.feature_sets[fs].name).to_string();
+        let id = s.spawn(fs, Vec::new());
+        s.run_until_idle(&[id]);
+        match s.ending(id) {
+            Some(Ending::Failed(e)) => {
+                failed += 1;
+                s.host.print(&format!("FAIL {name}\n{}", e.render()));
+            }
+            _ => {
+                passed += 1;
+                s.host.print(&format!("PASS {name}"));
+            }
+        }
+    }
+    s.host.print(&format!("{passed} passed, {failed} failed"));
+    i32::from(failed > 0)
+}

@@ -386,6 +386,7 @@ fn action(
                 specs: Vec::new(),
                 value: exprs.next(),
                 is_expr: true,
+                spec_value: None,
             },
             Arg::Desc(d) => {
                 let desc = &fs.descs[d as usize];
@@ -394,11 +395,21 @@ fn action(
                 } else {
                     cx.base(f, desc)
                 };
+                let spec_value = match desc.specs.first() {
+                    Some(&s) if !apply_path => {
+                        let name = prog.s(s);
+                        let slot = fs.slots.iter().position(|&x| x == s);
+                        slot.and_then(|i| f.slots[i].clone())
+                            .or_else(|| cx.globals.get(name).cloned())
+                    }
+                    _ => None,
+                };
                 Operand {
                     name: prog.s(desc.base),
                     specs: desc.specs.iter().map(|&s| prog.s(s)).collect(),
                     value,
                     is_expr: false,
+                    spec_value,
                 }
             }
         }
