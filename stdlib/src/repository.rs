@@ -76,6 +76,25 @@ impl Repositories {
                     repo.rows.push(item.clone());
                     return (item, Change::Created, None);
                 }
+                // No id: a row with the same `name` (else `key`) is updated in place (upsert).
+                let natural = ["name", "key"]
+                    .into_iter()
+                    .find_map(|k| o.get(k).map(|v| (k, v.clone())));
+                if let Some((k, v)) = natural {
+                    if let Some(i) = repo
+                        .rows
+                        .iter()
+                        .position(|r| r.member(k).is_some_and(|x| equals(&x, &v)))
+                    {
+                        let mut merged: Object = (**o).clone();
+                        if let Some(id) = id_of(&repo.rows[i]) {
+                            merged.insert(Rc::from("id"), id);
+                        }
+                        let new = Value::Object(Rc::new(merged));
+                        let old = std::mem::replace(&mut repo.rows[i], new.clone());
+                        return (new, Change::Updated, Some(old));
+                    }
+                }
                 let mut obj: Object = (**o).clone();
                 let mut ordered = Object::default();
                 ordered.insert(Rc::from("id"), Value::str(&new_id()));

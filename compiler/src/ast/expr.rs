@@ -38,6 +38,10 @@ pub enum BinOp {
     Contains,
     /// `matches`
     Matches,
+    /// `in` (membership; where clauses)
+    In,
+    /// `not in`
+    NotIn,
 }
 
 /// Unary operators.

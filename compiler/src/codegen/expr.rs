@@ -71,6 +71,14 @@ impl Gen<'_> {
                 let end = self.here();
                 self.patch(j, end);
             }
+            ExprKind::Binary(op @ (BinOp::In | BinOp::NotIn), l, r) => {
+                self.expr(r);
+                self.expr(l);
+                self.emit(Op::Bin(BinCode::Contains));
+                if *op == BinOp::NotIn {
+                    self.emit(Op::Not);
+                }
+            }
             ExprKind::Binary(op, l, r) => {
                 self.expr(l);
                 self.expr(r);
@@ -88,7 +96,9 @@ impl Gen<'_> {
                     BinOp::Gt => BinCode::Gt,
                     BinOp::Ge => BinCode::Ge,
                     BinOp::Contains => BinCode::Contains,
-                    BinOp::Matches | BinOp::And | BinOp::Or => BinCode::Matches,
+                    BinOp::Matches | BinOp::And | BinOp::Or | BinOp::In | BinOp::NotIn => {
+                        BinCode::Matches
+                    }
                 };
                 self.emit(Op::Bin(code));
             }

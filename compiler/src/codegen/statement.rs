@@ -276,6 +276,8 @@ impl Gen<'_> {
                     BinOp::Gt => ">",
                     BinOp::Ge => ">=",
                     BinOp::Contains => "contains",
+                    BinOp::In => "in",
+                    BinOp::NotIn => "not in",
                     _ => "==",
                 };
                 (field, op, Some(r))

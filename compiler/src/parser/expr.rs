@@ -64,6 +64,11 @@ impl Parser<'_> {
                 Some("equals") => Some(BinOp::Eq),
                 Some("contains") => Some(BinOp::Contains),
                 Some("matches") => Some(BinOp::Matches),
+                Some("in") => Some(BinOp::In),
+                Some("not") if self.word_at(1) == Some("in") => {
+                    self.bump();
+                    Some(BinOp::NotIn)
+                }
                 Some("exists") => {
                     let span = l.span.to(self.bump().span);
                     return Ok(un(UnOp::Exists, l, span));
@@ -282,6 +287,35 @@ impl Parser<'_> {
                 Ok(Expr {
                     kind: ExprKind::Object(entries),
                     span: t.span.to(close),
+                })
+            }
+            TokenKind::Word
+                if matches!(self.word(), Some("sum" | "count" | "avg" | "min" | "max"))
+                    && matches!(self.peek_at(1).kind, TokenKind::LParen) =>
+            {
+                // Aggregation `sum(<field>)`: an object {aggregate, field} for Reduce.
+                let func = self.text_of(t.span).to_string();
+                self.bump();
+                self.bump();
+                let field = if self.at(&TokenKind::Lt) {
+                    self.descriptor()?.base
+                } else {
+                    String::new()
+                };
+                let close = self
+                    .expect(&TokenKind::RParen, "')' after the aggregated field")?
+                    .span;
+                let span = t.span.to(close);
+                let s = |v: String| Expr {
+                    kind: ExprKind::Str(v),
+                    span,
+                };
+                Ok(Expr {
+                    kind: ExprKind::Object(vec![
+                        ("aggregate".into(), s(func)),
+                        ("field".into(), s(field)),
+                    ]),
+                    span,
                 })
             }
             TokenKind::Word => {

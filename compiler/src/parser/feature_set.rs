@@ -67,7 +67,7 @@ impl Parser<'_> {
                 "write (Name: Activity)",
             );
         }
-        let guard = if self.eat_word("when") {
+        let guard = if self.eat_word("when") || self.eat_word("where") {
             Some(self.expr()?)
         } else {
             None

@@ -69,6 +69,9 @@ impl Parser<'_> {
         loop {
             if self.at(&TokenKind::Dot) {
                 let end = self.bump().span;
+                while self.at(&TokenKind::Dot) {
+                    self.bump(); // extra dots are tolerated, as in the reference
+                }
                 return Ok(Stmt::Action(ActionStmt {
                     verb,
                     verb_span,

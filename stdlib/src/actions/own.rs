@@ -6,8 +6,26 @@ use sha2::{Digest, Sha256};
 use std::rc::Rc;
 
 /// `Create the <x[: Type]> with <value>` → x = value.
-pub(crate) fn create(call: &Call, _host: &mut dyn Host) -> Result<Outcome, ActionError> {
+pub(crate) fn create(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
     let v = call.object_value().unwrap_or_else(|_| Value::str(""));
+    // A typed entity (`<order: Order>`, PascalCase) gets an `id` when it has none.
+    let typed = call.result.spec().is_some_and(|t| {
+        t.starts_with(|c: char| c.is_ascii_uppercase())
+            && !matches!(
+                t,
+                "String" | "Integer" | "Float" | "Number" | "Boolean" | "List" | "Map" | "Object"
+            )
+    });
+    if let (true, Value::Object(o)) = (typed, &v) {
+        if o.get("id").is_none() {
+            let mut o = (**o).clone();
+            o.insert(
+                Rc::from("id"),
+                Value::str(&host.new_id().to_ascii_lowercase().replace('-', "")),
+            );
+            return Ok(Outcome::Bind(Value::Object(Rc::new(o))));
+        }
+    }
     Ok(Outcome::Bind(v))
 }
 
@@ -186,8 +204,8 @@ fn set_op(op: &str, a: &Value, b: &Value) -> Result<Value, ActionError> {
                     .cloned()
                     .collect(),
                 _ => {
-                    let mut out: Vec<Value> = Vec::new();
-                    for e in x.iter().chain(y.iter()) {
+                    let mut out: Vec<Value> = x.iter().cloned().collect();
+                    for e in y.iter() {
                         if !out.iter().any(|o| equals(o, e)) {
                             out.push(e.clone());
                         }
@@ -198,12 +216,20 @@ fn set_op(op: &str, a: &Value, b: &Value) -> Result<Value, ActionError> {
             Ok(Value::list(out))
         }
         (Value::Str(x), Value::Str(y)) => {
+            let mut pool: Vec<char> = y.chars().collect();
+            let mut take = |c: &char| match pool.iter().position(|p| p == c) {
+                Some(i) => {
+                    pool.remove(i);
+                    true
+                }
+                None => false,
+            };
             let out: String = match op {
-                "intersect" => x.chars().filter(|c| y.contains(*c)).collect(),
-                "difference" => x.chars().filter(|c| !y.contains(*c)).collect(),
+                "intersect" => x.chars().filter(|c| take(c)).collect(),
+                "difference" => x.chars().filter(|c| !take(c)).collect(),
                 _ => {
-                    let mut out = String::new();
-                    for c in x.chars().chain(y.chars()) {
+                    let mut out = x.to_string();
+                    for c in y.chars() {
                         if !out.contains(c) {
                             out.push(c);
                         }
