@@ -34,12 +34,20 @@ impl Lexer<'_> {
             self.pos += 1;
             self.digits();
         }
-        if matches!(self.peek(0), b'e' | b'E')
-            && (self.peek(1).is_ascii_digit()
-                || (matches!(self.peek(1), b'+' | b'-') && self.peek(2).is_ascii_digit()))
-        {
+        if matches!(self.peek(0), b'e' | b'E') {
+            // As in the reference, `e` after digits always starts an exponent: `3e`, `3em` are
+            // invalid numbers rather than a number followed by a word.
             is_float = true;
-            self.pos += 2;
+            self.pos += 1;
+            if matches!(self.peek(0), b'+' | b'-') {
+                self.pos += 1;
+            }
+            if !self.peek(0).is_ascii_digit() {
+                while self.peek(0).is_ascii_alphanumeric() {
+                    self.pos += 1;
+                }
+                return self.bad_number(lo);
+            }
             self.digits();
         }
         let text: String = self.text[lo..self.pos]
@@ -54,10 +62,7 @@ impl Lexer<'_> {
         } else {
             match text.parse::<i64>() {
                 Ok(v) => self.push(TokenKind::Int(v), lo),
-                Err(_) => match text.parse::<f64>() {
-                    Ok(v) => self.push(TokenKind::Float(v), lo),
-                    Err(_) => self.bad_number(lo),
-                },
+                Err(_) => self.bad_number(lo),
             }
         }
     }
@@ -86,7 +91,7 @@ impl Lexer<'_> {
         let mut parts = Vec::new();
         let mut buf = String::new();
         loop {
-            if self.pos >= self.end {
+            if self.pos >= self.end || self.peek(0) == b'\n' {
                 let span = self.span(lo, lo + 1);
                 self.diags
                     .error_hint(span, "Unterminated string literal", "close it with '\"'");
@@ -200,7 +205,7 @@ impl Lexer<'_> {
         self.pos += 1;
         let mut buf = String::new();
         loop {
-            if self.pos >= self.end {
+            if self.pos >= self.end || self.peek(0) == b'\n' {
                 let span = self.span(lo, lo + 1);
                 self.diags
                     .error_hint(span, "Unterminated string literal", "close it with \"'\"");

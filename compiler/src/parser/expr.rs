@@ -27,6 +27,7 @@ impl Parser<'_> {
         let mut l = self.and_expr()?;
         while self.eat_word("or") {
             let r = self.and_expr()?;
+            let r = self.shorthand(&l, r);
             l = bin(BinOp::Or, l, r);
         }
         Ok(l)
@@ -36,9 +37,41 @@ impl Parser<'_> {
         let mut l = self.not_expr()?;
         while self.eat_word("and") {
             let r = self.not_expr()?;
+            let r = self.shorthand(&l, r);
             l = bin(BinOp::And, l, r);
         }
         Ok(l)
+    }
+
+    /// `<x> == "a" or "b"` means `<x> == "a" or <x> == "b"`: a bare, unparenthesised value after
+    /// `and`/`or` repeats the left side's last comparison (the reference's shorthand).
+    fn shorthand(&self, l: &Expr, r: Expr) -> Expr {
+        let is_value = matches!(
+            r.kind,
+            ExprKind::Str(_)
+                | ExprKind::Int(_)
+                | ExprKind::Float(_)
+                | ExprKind::Interp(_)
+                | ExprKind::Var(_)
+                | ExprKind::Null
+        ) && !self.text[r.span.lo as usize..].starts_with('(');
+        if !is_value {
+            return r;
+        }
+        let mut last = l;
+        while let ExprKind::Binary(BinOp::And | BinOp::Or, _, rr) = &last.kind {
+            last = rr;
+        }
+        match &last.kind {
+            ExprKind::Binary(
+                op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge),
+                ll,
+                _,
+            ) if !matches!(r.kind, ExprKind::Var(_)) || matches!(op, BinOp::Eq | BinOp::Ne) => {
+                bin(*op, (**ll).clone(), r)
+            }
+            _ => r,
+        }
     }
 
     fn not_expr(&mut self) -> PResult<Expr> {
@@ -60,12 +93,12 @@ impl Parser<'_> {
             TokenKind::Le => Some(BinOp::Le),
             TokenKind::Gt => Some(BinOp::Gt),
             TokenKind::Ge => Some(BinOp::Ge),
-            TokenKind::Word => match self.word() {
+            TokenKind::Word => match self.kw().as_deref() {
                 Some("equals") => Some(BinOp::Eq),
                 Some("contains") => Some(BinOp::Contains),
                 Some("matches") => Some(BinOp::Matches),
                 Some("in") => Some(BinOp::In),
-                Some("not") if self.word_at(1) == Some("in") => {
+                Some("not") if self.kw_at(1).as_deref() == Some("in") => {
                     self.bump();
                     Some(BinOp::NotIn)
                 }
@@ -88,7 +121,7 @@ impl Parser<'_> {
     fn is_tail(&mut self, l: Expr) -> PResult<Expr> {
         self.bump(); // is
         let negated = self.eat_word("not");
-        let check = match self.word() {
+        let check = match self.kw().as_deref() {
             Some("empty") => Some(UnOp::IsEmpty),
             Some("null") | Some("nil") => Some(UnOp::IsNull),
             Some("defined") => Some(UnOp::Exists),
@@ -97,7 +130,7 @@ impl Parser<'_> {
         let e = if let Some(op) = check {
             let span = l.span.to(self.bump().span);
             un(op, l, span)
-        } else if matches!(self.word(), Some("a") | Some("an"))
+        } else if matches!(self.kw().as_deref(), Some("a") | Some("an"))
             && matches!(self.peek_at(1).kind, TokenKind::Word)
         {
             self.bump();
@@ -234,8 +267,12 @@ impl Parser<'_> {
             TokenKind::LParen => {
                 self.bump();
                 let e = self.expr()?;
-                self.expect(&TokenKind::RParen, "')'")?;
-                Ok(e)
+                let close = self.expect(&TokenKind::RParen, "')'")?.span;
+                // The span includes the parentheses (the shorthand rule looks for them).
+                Ok(Expr {
+                    kind: e.kind,
+                    span: t.span.to(close),
+                })
             }
             TokenKind::LBracket => {
                 self.bump();
@@ -290,11 +327,13 @@ impl Parser<'_> {
                 })
             }
             TokenKind::Word
-                if matches!(self.word(), Some("sum" | "count" | "avg" | "min" | "max"))
-                    && matches!(self.peek_at(1).kind, TokenKind::LParen) =>
+                if matches!(
+                    self.kw().as_deref(),
+                    Some("sum" | "count" | "avg" | "min" | "max")
+                ) && matches!(self.peek_at(1).kind, TokenKind::LParen) =>
             {
                 // Aggregation `sum(<field>)`: an object {aggregate, field} for Reduce.
-                let func = self.text_of(t.span).to_string();
+                let func = self.text_of(t.span).to_ascii_lowercase();
                 self.bump();
                 self.bump();
                 let field = if self.at(&TokenKind::Lt) {
@@ -321,13 +360,15 @@ impl Parser<'_> {
             TokenKind::Word => {
                 let w = self.text_of(t.span);
                 self.bump();
-                Ok(lit(match w {
+                Ok(lit(match w.to_ascii_lowercase().as_str() {
                     "true" => ExprKind::Bool(true),
                     "false" => ExprKind::Bool(false),
-                    "null" | "nil" => ExprKind::Null,
+                    "null" | "nil" | "none" => ExprKind::Null,
                     _ => ExprKind::Word(w.to_string()),
                 }))
             }
+            // Already reported by the lexer: abandon the statement quietly.
+            TokenKind::Error => Err(super::Reported),
             _ => {
                 let msg = format!("Expected a value, found {}", self.found());
                 self.error_here(msg)

@@ -134,9 +134,10 @@ impl Parser<'_> {
                 }
                 _ => {}
             }
+            let start = self.pos;
             match self.statement() {
                 Ok(s) => out.push(s),
-                Err(Reported) => self.recover_statement(),
+                Err(Reported) => self.recover_statement(start),
             }
         }
     }

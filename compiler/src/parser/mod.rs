@@ -110,8 +110,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Keywords, articles and prepositions match case-insensitively, as in the reference.
     fn at_word(&self, w: &str) -> bool {
-        self.word() == Some(w)
+        self.word().is_some_and(|x| x.eq_ignore_ascii_case(w))
+    }
+
+    /// The current word lowercased, for keyword matching.
+    fn kw(&self) -> Option<String> {
+        self.word().map(|w| w.to_ascii_lowercase())
+    }
+
+    fn kw_at(&self, n: usize) -> Option<String> {
+        self.word_at(n).map(|w| w.to_ascii_lowercase())
     }
 
     fn eat_word(&mut self, w: &str) -> bool {
@@ -124,8 +134,8 @@ impl<'a> Parser<'a> {
     }
 
     fn skip_article(&mut self) {
-        if let Some(w) = self.word() {
-            if ARTICLES.contains(&w) && !matches!(self.peek_at(1).kind, TokenKind::Dot) {
+        if let Some(w) = self.kw() {
+            if ARTICLES.contains(&w.as_str()) && !matches!(self.peek_at(1).kind, TokenKind::Dot) {
                 self.bump();
             }
         }
@@ -175,9 +185,18 @@ impl<'a> Parser<'a> {
         Err(Reported)
     }
 
-    /// Skips to just after the next statement-ending `.` or before a `}` of this block.
-    fn recover_statement(&mut self) {
+    /// After a failed statement that began at token `start`: skips to just after its ending `.`,
+    /// or past the `}` that closes a block the statement opened, or to a `}` of the enclosing block.
+    fn recover_statement(&mut self, start: usize) {
         let mut depth = 0i32;
+        for t in &self.tokens[start.min(self.pos)..self.pos] {
+            match t.kind {
+                TokenKind::LBrace | TokenKind::LBracket => depth += 1,
+                TokenKind::RBrace | TokenKind::RBracket => depth -= 1,
+                _ => {}
+            }
+        }
+        let opened = depth > 0;
         loop {
             match self.kind() {
                 TokenKind::Eof => return,
@@ -198,11 +217,23 @@ impl<'a> Parser<'a> {
                 TokenKind::RBrace | TokenKind::RBracket => {
                     depth -= 1;
                     self.bump();
+                    if opened && depth == 0 {
+                        return;
+                    }
                 }
                 _ => {
                     self.bump();
                 }
             }
         }
+    }
+
+    /// True when a line break separates the previous token from the current one.
+    fn at_line_start(&self) -> bool {
+        let prev = self.prev_span();
+        let cur = self.peek().span;
+        self.text
+            .get(prev.hi as usize..cur.lo as usize)
+            .is_some_and(|gap| gap.contains('\n'))
     }
 }

@@ -23,11 +23,20 @@ use crate::lexer::TokenKind;
 
 impl Parser<'_> {
     pub(super) fn statement(&mut self) -> PResult<Stmt> {
-        match self.word() {
+        match self.kw().as_deref() {
             Some("match") => self.match_stmt(),
-            Some("for") if self.word_at(1) == Some("each") => self.for_each(false),
-            Some("parallel") if self.word_at(1) == Some("for") => self.for_each(true),
-            Some("Publish") if self.word_at(1) == Some("as") => self.publish(),
+            Some("for") if self.kw_at(1).as_deref() == Some("each") => self.for_each(false),
+            Some("parallel") if self.kw_at(1).as_deref() == Some("for") => self.for_each(true),
+            Some("publish") if self.kw_at(1).as_deref() == Some("as") => self.publish(),
+            Some(w @ ("if" | "else" | "elif" | "switch")) => {
+                let msg = format!("Expected a statement (an action verb), found '{w}'");
+                let span = self.peek().span;
+                self.error_hint(
+                    span,
+                    msg,
+                    "ARO has no if/else or loops of this kind: use a `when` guard, `match`, or `for each`",
+                )
+            }
             Some(_) => self.action_stmt(),
             None if self.at(&TokenKind::Lt)
                 && matches!(self.peek_at(1).kind, TokenKind::Word)
@@ -47,6 +56,18 @@ impl Parser<'_> {
 
     fn action_stmt(&mut self) -> PResult<Stmt> {
         let bracketed = self.eat(&TokenKind::Lt);
+        if let Some(w) = self.word() {
+            if w.starts_with(|c: char| c.is_lowercase()) {
+                let msg = format!("Expected a statement (an action verb), found '{w}'");
+                let hint = format!(
+                    "action verbs start with a capital letter: {}{}",
+                    w[..1].to_uppercase(),
+                    &w[1..]
+                );
+                let span = self.peek().span;
+                return self.error_hint(span, msg, &hint);
+            }
+        }
         let verb_tok = self.bump();
         if bracketed {
             self.expect(&TokenKind::Gt, "'>' after the action verb")?;
@@ -81,7 +102,7 @@ impl Parser<'_> {
                     span: verb_span.to(end),
                 }));
             }
-            match self.word() {
+            match self.kw().as_deref() {
                 Some("when") if guard.is_none() => {
                     self.bump();
                     guard = Some(self.expr()?);
@@ -96,11 +117,12 @@ impl Parser<'_> {
                     });
                 }
                 Some(w) if TIME_UNITS.contains(&w) && !clauses.is_empty() => {
+                    let w = w.to_string();
                     let span = self.bump().span;
                     clauses.push(Clause {
                         word: "unit".into(),
                         value: Operand::Desc(Descriptor {
-                            base: w.to_string(),
+                            base: w,
                             specifiers: Vec::new(),
                             span,
                         }),
@@ -117,14 +139,47 @@ impl Parser<'_> {
                     });
                 }
                 Some(w) if PREPOSITIONS.contains(&w) => {
+                    let w = w.to_string();
                     let span = self.bump().span;
                     self.skip_article();
                     let value = self.operand()?;
                     clauses.push(Clause {
-                        word: w.to_string(),
+                        word: w,
                         value,
                         span,
                     });
+                }
+                // Reported by the lexer: abandon the statement quietly.
+                _ if self.at(&TokenKind::Error) => return Err(super::Reported),
+                _ if self.at_line_start()
+                    || self.at(&TokenKind::RBrace)
+                    || self.at(&TokenKind::Eof) =>
+                {
+                    // The statement ended at the line break but its '.' is missing: report it at
+                    // the last token and keep the statement, so the next line parses normally.
+                    let prev = self.prev_span();
+                    let span = crate::source::Span {
+                        file: prev.file,
+                        lo: prev.hi.saturating_sub(1),
+                        hi: prev.hi,
+                    };
+                    let after_lex_error =
+                        self.pos > 0 && matches!(self.tokens[self.pos - 1].kind, TokenKind::Error);
+                    if !after_lex_error {
+                        self.diags.error_hint(
+                            span,
+                            "Expected '.' at the end of the statement",
+                            "every statement ends with '.'",
+                        );
+                    }
+                    return Ok(Stmt::Action(ActionStmt {
+                        verb,
+                        verb_span,
+                        result,
+                        clauses,
+                        guard,
+                        span: verb_span.to(prev),
+                    }));
                 }
                 _ => {
                     let msg = if self.at(&TokenKind::RBrace) || self.at(&TokenKind::Eof) {

@@ -43,8 +43,10 @@ const LEGACY_OPS: &[&str] = &[
     "union",
 ];
 
+/// Characters as the reference counts them: extended grapheme clusters (`"e\u{301}"` is one).
 fn char_count(s: &str) -> i64 {
-    s.chars().count() as i64
+    use unicode_segmentation::UnicodeSegmentation;
+    s.graphemes(true).count() as i64
 }
 
 /// `Compute the <name: op> from <value> [with <arg>]`.
@@ -247,7 +249,11 @@ fn set_op(op: &str, a: &Value, b: &Value) -> Result<Value, ActionError> {
                         if let Some(w) = y.get(k) {
                             if equals(v, w) {
                                 out.insert(k.clone(), v.clone());
-                            } else if let (Value::Object(_), Value::Object(_)) = (v, w) {
+                            } else if matches!(
+                                (v, w),
+                                (Value::Object(_), Value::Object(_))
+                                    | (Value::List(_), Value::List(_))
+                            ) {
                                 let inner = set_op(op, v, w)?;
                                 if !inner.is_empty() {
                                     out.insert(k.clone(), inner);
@@ -260,7 +266,13 @@ fn set_op(op: &str, a: &Value, b: &Value) -> Result<Value, ActionError> {
                     for (k, v) in &x.entries {
                         match y.get(k) {
                             Some(w) if equals(v, w) => {}
-                            Some(w @ Value::Object(_)) if matches!(v, Value::Object(_)) => {
+                            Some(w)
+                                if matches!(
+                                    (v, w),
+                                    (Value::Object(_), Value::Object(_))
+                                        | (Value::List(_), Value::List(_))
+                                ) =>
+                            {
                                 let inner = set_op(op, v, w)?;
                                 if !inner.is_empty() {
                                     out.insert(k.clone(), inner);
