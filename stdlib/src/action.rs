@@ -19,6 +19,22 @@ pub struct Operand<'a> {
     /// For the result: the value of the variable its first specifier names, if bound
     /// (`Merge the <all: fruits> with ...` reads `fruits`).
     pub spec_value: Option<Value>,
+    /// Why `value` is `None` when the name is bound but its qualifier path is not
+    /// (`Property 'age' not found on Object`).
+    pub missing: Option<String>,
+}
+
+impl Operand<'_> {
+    /// The value, or the precise reason it is missing.
+    pub fn require(&self) -> Result<Value, ActionError> {
+        self.value.clone().ok_or_else(|| {
+            ActionError::new(
+                self.missing
+                    .clone()
+                    .unwrap_or_else(|| format!("Undefined variable: '{}'", self.name)),
+            )
+        })
+    }
 }
 
 impl Operand<'_> {
@@ -73,9 +89,7 @@ impl<'a> Call<'a> {
         let o = self
             .object()
             .ok_or_else(|| ActionError::new("statement has no object"))?;
-        o.value
-            .clone()
-            .ok_or_else(|| ActionError::new(format!("Undefined variable: '{}'", o.name)))
+        o.require()
     }
 
     /// The value of a `with` clause that is not the object itself.

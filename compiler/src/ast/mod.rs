@@ -122,6 +122,33 @@ pub enum Stmt {
         /// Span of `match`.
         span: Span,
     },
+    /// `while <cond> { ... }` (its body may rebind names: a mutable scope, as in the reference)
+    While {
+        /// Loop condition.
+        cond: Expr,
+        /// Body.
+        body: Vec<Stmt>,
+        /// Span of `while`.
+        span: Span,
+    },
+    /// `break.` inside `while` or `for`.
+    Break {
+        /// Span of `break`.
+        span: Span,
+    },
+    /// `for <i> from <a> to <b> { ... }` (inclusive).
+    Range {
+        /// Loop variable.
+        var: Descriptor,
+        /// First value.
+        from: Expr,
+        /// Last value (inclusive).
+        to: Expr,
+        /// Body.
+        body: Vec<Stmt>,
+        /// Span of the header.
+        span: Span,
+    },
     /// `[parallel] for each <item> [at <i>] in <coll> [where cond] { ... }`
     ForEach {
         /// Parallel form (runs sequentially in arovm; order is the list order).

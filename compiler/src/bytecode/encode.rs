@@ -88,6 +88,8 @@ impl Writer {
                 self.u32(exit)
             }
             Op::End => self.u8(25),
+            Op::Range => self.u8(26),
+            Op::IterPop => self.u8(27),
         }
     }
 
@@ -233,6 +235,8 @@ impl<'a> Reader<'a> {
                 exit: self.u32(w)?,
             },
             25 => Op::End,
+            26 => Op::Range,
+            27 => Op::IterPop,
             b => return Err(DecodeError::BadOpcode(b)),
         })
     }

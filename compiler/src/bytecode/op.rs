@@ -146,4 +146,8 @@ pub enum Op {
     },
     /// `[] -> []`: the feature set ends normally.
     End,
+    /// `[a, b] -> [list a..=b]` (integers; for range loops).
+    Range,
+    /// `[] -> []`: drops the innermost loop iterator (`break` out of a for loop).
+    IterPop,
 }

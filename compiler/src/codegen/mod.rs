@@ -45,6 +45,7 @@ pub(crate) fn feature_set(
         code: FeatureSetCode::default(),
         slots: HashMap::new(),
         consts: HashMap::new(),
+        loops: Vec::new(),
     };
     g.code.name = g.strings.intern(&fs.name);
     g.code.activity = g.strings.intern(&fs.activity);
@@ -87,6 +88,12 @@ fn collect_bound(body: &[Stmt], f: &mut dyn FnMut(&str)) {
                     collect_bound(o, f);
                 }
             }
+            Stmt::While { body, .. } => collect_bound(body, f),
+            Stmt::Break { .. } => {}
+            Stmt::Range { var, body, .. } => {
+                f(&var.base);
+                collect_bound(body, f);
+            }
             Stmt::ForEach {
                 item, index, body, ..
             } => {
@@ -104,6 +111,14 @@ fn collect_bound(body: &[Stmt], f: &mut dyn FnMut(&str)) {
 #[derive(Clone, Default)]
 pub(crate) struct Scope {
     bound: HashMap<String, crate::source::Span>,
+    /// Inside a `while` body names may be rebound (the reference's mutable scope).
+    mutable: bool,
+}
+
+/// An enclosing loop: where `break` jumps come from, and whether it holds an iterator.
+pub(crate) struct LoopCtx {
+    breaks: Vec<usize>,
+    iterates: bool,
 }
 
 pub(crate) struct Gen<'a> {
@@ -113,6 +128,7 @@ pub(crate) struct Gen<'a> {
     code: FeatureSetCode,
     slots: HashMap<String, u32>,
     consts: HashMap<ConstKey, u32>,
+    loops: Vec<LoopCtx>,
 }
 
 #[derive(Hash, PartialEq, Eq)]

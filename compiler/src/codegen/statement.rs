@@ -1,7 +1,7 @@
 //! Lowers statements: action calls (operands, guards, statement text for errors), Publish,
 //! match (hidden subject slot, case tests, jumps) and for-each (iterator ops, per-iteration clears).
 
-use super::{Gen, Scope};
+use super::{Gen, LoopCtx, Scope};
 use crate::ast::{ActionStmt, BinOp, Descriptor, Expr, ExprKind, Operand, Stmt};
 use crate::bytecode::{Arg, BinCode, ClauseInfo, Op, StmtInfo, NONE};
 use arovm_stdlib::catalog::{self, Role};
@@ -112,6 +112,77 @@ impl Gen<'_> {
                 }
                 *scope = merged;
             }
+            Stmt::While { cond, body, .. } => {
+                let head = self.here();
+                self.expr(cond);
+                let exit_jump = self.emit(Op::JumpIfFalse(0));
+                let mut inner = scope.clone();
+                inner.mutable = true;
+                self.loops.push(LoopCtx {
+                    breaks: Vec::new(),
+                    iterates: false,
+                });
+                self.block(body, &mut inner);
+                let back = self.emit(Op::Jump(0));
+                self.patch(back, head);
+                let exit = self.here();
+                self.patch(exit_jump, exit);
+                self.end_loop(exit);
+                // Names first bound in the body exist after it (the body ran at least once or not).
+                for (k, v) in inner.bound {
+                    scope.bound.entry(k).or_insert(v);
+                }
+            }
+            Stmt::Break { span } => match self.loops.last() {
+                Some(l) => {
+                    if l.iterates {
+                        self.emit(Op::IterPop);
+                    }
+                    let j = self.emit(Op::Jump(0));
+                    if let Some(l) = self.loops.last_mut() {
+                        l.breaks.push(j);
+                    }
+                }
+                None => self.diags.error_hint(
+                    *span,
+                    "'break' outside of a loop",
+                    "break ends the innermost while or for loop",
+                ),
+            },
+            Stmt::Range {
+                var,
+                from,
+                to,
+                body,
+                ..
+            } => {
+                let mut inner = scope.clone();
+                self.check_rebind(var, &mut inner, "for");
+                self.expr(from);
+                self.expr(to);
+                self.emit(Op::Range);
+                self.emit(Op::IterStart);
+                let item_slot = self.slot_for(&var.base);
+                let clear_list = self.slots_bound_in(body);
+                self.code.clears.push(clear_list);
+                let clear = (self.code.clears.len() - 1) as u32;
+                let head = self.emit(Op::IterNext {
+                    item: item_slot,
+                    index: NONE,
+                    clear,
+                    exit: 0,
+                });
+                self.loops.push(LoopCtx {
+                    breaks: Vec::new(),
+                    iterates: true,
+                });
+                self.block(body, &mut inner);
+                let back = self.emit(Op::Jump(0));
+                self.patch(back, head);
+                let exit = self.here();
+                self.patch(head, exit);
+                self.end_loop(exit);
+            }
             Stmt::ForEach {
                 item,
                 index,
@@ -144,17 +215,32 @@ impl Gen<'_> {
                     let j = self.emit(Op::JumpIfFalse(0));
                     self.patch(j, head);
                 }
+                self.loops.push(LoopCtx {
+                    breaks: Vec::new(),
+                    iterates: true,
+                });
                 self.block(body, &mut inner);
                 let back = self.emit(Op::Jump(0));
                 self.patch(back, head);
                 let exit = self.here();
                 self.patch(head, exit);
+                self.end_loop(exit);
+            }
+        }
+    }
+
+    /// Closes the innermost loop: its `break` jumps land at `exit`.
+    fn end_loop(&mut self, exit: usize) {
+        if let Some(l) = self.loops.pop() {
+            for j in l.breaks {
+                self.patch(j, exit);
             }
         }
     }
 
     fn check_rebind(&mut self, d: &Descriptor, scope: &mut Scope, verb: &str) {
-        if d.base.starts_with('_') {
+        if d.base.starts_with('_') || scope.mutable {
+            scope.bound.entry(d.base.clone()).or_insert(d.span);
             return;
         }
         if let Some(prev) = scope.bound.get(&d.base) {

@@ -85,7 +85,74 @@ impl Lexer<'_> {
         self.push(TokenKind::Error, lo);
     }
 
+    /// `"""` multi-line string: the opener ends its line; the indentation before the closing
+    /// `"""` is removed from every line; escapes work, interpolation does not.
+    fn triple_string(&mut self) {
+        let lo = self.pos;
+        self.pos += 3;
+        while matches!(self.peek(0), b' ' | b'\t' | b'\r') {
+            self.pos += 1;
+        }
+        if self.peek(0) != b'\n' {
+            let span = self.span(lo, lo + 3);
+            self.diags.error_hint(
+                span,
+                "Unterminated string literal",
+                "a \"\"\" string starts on the line after its opening quotes",
+            );
+            self.push(TokenKind::Error, lo);
+            return;
+        }
+        self.pos += 1;
+        let body_lo = self.pos;
+        let Some(rel) = self.text[body_lo..self.end].find("\"\"\"") else {
+            self.pos = self.end;
+            let span = self.span(lo, lo + 3);
+            self.diags
+                .error_hint(span, "Unterminated string literal", "close it with \"\"\"");
+            self.push(TokenKind::Error, lo);
+            return;
+        };
+        let body = &self.text[body_lo..body_lo + rel];
+        self.pos = body_lo + rel + 3;
+        let (content, indent) = match body.rfind('\n') {
+            Some(i) if body[i + 1..].trim().is_empty() => (&body[..i], &body[i + 1..]),
+            _ => (body, ""),
+        };
+        let mut out = String::new();
+        for (n, line) in content.split('\n').enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() {
+                continue;
+            }
+            out.push_str(line.strip_prefix(indent).unwrap_or(line.trim_start()));
+        }
+        let mut text = String::new();
+        let mut chars = out.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                text.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => text.push('\n'),
+                Some('t') => text.push('\t'),
+                Some('r') => text.push('\r'),
+                Some('0') => text.push('\0'),
+                Some(o) => text.push(o),
+                None => text.push('\\'),
+            }
+        }
+        self.push(TokenKind::Str(vec![StrPart::Text(text)]), lo);
+    }
+
     pub(super) fn string(&mut self) {
+        if self.peek(1) == b'"' && self.peek(2) == b'"' {
+            return self.triple_string();
+        }
         let lo = self.pos;
         self.pos += 1;
         let mut parts = Vec::new();

@@ -28,6 +28,27 @@ impl Parser<'_> {
             Some("for") if self.kw_at(1).as_deref() == Some("each") => self.for_each(false),
             Some("parallel") if self.kw_at(1).as_deref() == Some("for") => self.for_each(true),
             Some("publish") if self.kw_at(1).as_deref() == Some("as") => self.publish(),
+            Some("for") if matches!(self.peek_at(1).kind, TokenKind::Lt) => self.range_loop(),
+            Some("while") => {
+                let span = self.bump().span;
+                let cond = self.expr()?;
+                let body = self.braced_block()?;
+                Ok(Stmt::While { cond, body, span })
+            }
+            Some("break") => {
+                let span = self.bump().span;
+                if !self.at(&TokenKind::Dot) {
+                    let msg = format!("Expected '.' after 'break', found {}", self.found());
+                    let here = self.peek().span;
+                    return self.error_hint(
+                        here,
+                        msg,
+                        "break takes no guard: put it in a match case to break conditionally",
+                    );
+                }
+                while self.eat(&TokenKind::Dot) {}
+                Ok(Stmt::Break { span })
+            }
             Some(w @ ("if" | "else" | "elif" | "switch")) => {
                 let msg = format!("Expected a statement (an action verb), found '{w}'");
                 let span = self.peek().span;
@@ -298,6 +319,34 @@ impl Parser<'_> {
         Ok(body)
     }
 
+    /// `for <i> from <a> to <b> { ... }`
+    fn range_loop(&mut self) -> PResult<Stmt> {
+        let start = self.bump().span;
+        let var = self.descriptor()?;
+        if !self.eat_word("from") {
+            let msg = format!(
+                "Expected 'from' after the loop variable, found {}",
+                self.found()
+            );
+            return self.error_here(msg);
+        }
+        let from = self.expr()?;
+        if !self.eat_word("to") {
+            let msg = format!("Expected 'to' in the range loop, found {}", self.found());
+            return self.error_here(msg);
+        }
+        let to = self.expr()?;
+        let span = start.to(self.prev_span());
+        let body = self.braced_block()?;
+        Ok(Stmt::Range {
+            var,
+            from,
+            to,
+            body,
+            span,
+        })
+    }
+
     fn for_each(&mut self, parallel: bool) -> PResult<Stmt> {
         let start = self.bump().span;
         if parallel {
@@ -363,6 +412,8 @@ impl Parser<'_> {
                     | TokenKind::Int(_)
                     | TokenKind::Float(_)
                     | TokenKind::Minus
+                    | TokenKind::Plus
+                    | TokenKind::Slash
                     | TokenKind::Comma
                     | TokenKind::Colon
                     | TokenKind::Str(_) => {}

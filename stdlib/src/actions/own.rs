@@ -1,7 +1,7 @@
 //! Own actions (internal → internal): Create, Compute, Validate, Compare, Transform, Update, Merge.
 
 use crate::action::{ActionError, Call, Host, Outcome};
-use crate::value::{equals, from_json, to_description, to_json, Object, Value};
+use crate::value::{date, equals, from_json, to_description, to_json, Object, Value};
 use sha2::{Digest, Sha256};
 use std::rc::Rc;
 
@@ -54,6 +54,7 @@ pub(crate) fn compute(call: &Call) -> Result<Outcome, ActionError> {
     let input = call.object_value()?;
     let expr_object = call.object().is_some_and(|o| o.is_expr);
     let op = match call.result.spec() {
+        Some(s) if s.starts_with(['+', '-']) => s.to_string(),
         Some(s) => s.to_ascii_lowercase(),
         // An expression object binds its value directly (the reference's short-circuit).
         None if expr_object => "identity".into(),
@@ -166,6 +167,30 @@ pub(crate) fn compute(call: &Call) -> Result<Outcome, ActionError> {
                 .unwrap_or(Value::str("")),
             other => other.clone(),
         },
+        "date" => {
+            let t = text(&input);
+            let secs = date::parse_iso(&t)
+                .ok_or_else(|| ActionError::new(format!("Invalid date: '{t}' is not ISO 8601")))?;
+            Value::str(&date::format_iso(secs))
+        }
+        "format" => {
+            let t = text(&input);
+            let secs = date::parse_iso(&t)
+                .ok_or_else(|| ActionError::new(format!("Invalid date: '{t}' is not ISO 8601")))?;
+            let pattern = match &arg {
+                Some(Value::Str(p)) => p.to_string(),
+                _ => "MMMM d, yyyy".to_string(),
+            };
+            Value::str(&date::format(secs, &pattern))
+        }
+        o if o.starts_with(['+', '-']) => {
+            let t = text(&input);
+            let secs = date::parse_iso(&t)
+                .ok_or_else(|| ActionError::new(format!("Invalid date: '{t}' is not ISO 8601")))?;
+            let moved = date::offset(secs, o)
+                .ok_or_else(|| ActionError::new(format!("Invalid date offset '{o}'")))?;
+            Value::str(&date::format_iso(moved))
+        }
         _ => input,
     };
     Ok(Outcome::Bind(out))

@@ -57,6 +57,9 @@ pub(crate) fn extract(call: &Call) -> Result<Outcome, ActionError> {
     let out = match &v {
         Value::List(l) => element(l, key).unwrap_or(v.clone()),
         Value::Object(o) => o.get(key).cloned().unwrap_or(v.clone()),
+        Value::Str(s) => crate::value::date::parse_iso(s)
+            .and_then(|t| crate::value::date::property(t, key))
+            .unwrap_or(v.clone()),
         _ => v.clone(),
     };
     Ok(Outcome::Bind(out))

@@ -1,5 +1,6 @@
 //! The value model: null, bool, int, float, string, list, ordered object. Cloning is cheap (`Rc`).
 
+pub mod date;
 mod display;
 mod json;
 mod ops;

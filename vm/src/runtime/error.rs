@@ -15,6 +15,8 @@ pub enum RuntimeError {
         activity: String,
         /// Why it failed (arovm adds this line; the reference drops it).
         detail: String,
+        /// Bound names of the statement and their values (`age = -3`), sorted.
+        trace: Vec<(String, String)>,
     },
     /// An expression failed before any action ran (`Undefined variable: x`).
     Expr(String),
@@ -31,11 +33,18 @@ impl RuntimeError {
                 feature,
                 activity,
                 detail,
+                trace,
             } => {
                 let (cannot, stmt) = text.split_once('\n').unwrap_or((text, text));
                 let mut s = format!(
                     "Runtime error: Runtime Error: {cannot}\n  Feature: {feature}\n  Business Activity: {activity}\n  Statement: {stmt}"
                 );
+                if !trace.is_empty() {
+                    s.push_str("\n          Trace:");
+                    for (k, v) in trace {
+                        s.push_str(&format!("\n            {k} = {v}"));
+                    }
+                }
                 if !detail.is_empty() {
                     s.push_str("\n  Reason: ");
                     s.push_str(detail);

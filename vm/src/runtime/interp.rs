@@ -10,10 +10,36 @@ use arovm_compiler::bytecode::{Arg, Const, Desc, FeatureSetCode, Op, NONE};
 use arovm_stdlib::action::{Call, IoRequest, Operand, Outcome, Response};
 use arovm_stdlib::actions;
 use arovm_stdlib::catalog::{self, Role};
-use arovm_stdlib::value::{to_description, truthy, Object, Value};
+use arovm_stdlib::value::{date, to_description, truthy, Object, Value};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::rc::Rc;
+
+/// Why a descriptor has no value.
+enum Missing {
+    /// The base name is not bound.
+    Variable(String),
+    /// A qualifier step found nothing: (key, type of the value it was applied to).
+    Member(String, &'static str),
+}
+
+impl Missing {
+    /// The reference's expression-error text.
+    fn expr_text(&self) -> String {
+        match self {
+            Missing::Variable(n) => format!("Undefined variable: {n}"),
+            Missing::Member(k, _) => format!("Undefined member: {k}"),
+        }
+    }
+
+    /// The reason an action reports.
+    fn action_text(&self) -> String {
+        match self {
+            Missing::Variable(n) => format!("Undefined variable: '{n}'"),
+            Missing::Member(k, t) => format!("Property '{k}' not found on type '{t}'"),
+        }
+    }
+}
 
 /// Why the interpreter returned.
 pub enum Halt {
@@ -33,8 +59,9 @@ pub enum Halt {
 pub struct Ctx<'a> {
     /// The program.
     pub prog: &'a Loaded,
-    /// Published variables.
-    pub globals: &'a mut HashMap<Rc<str>, Value>,
+    /// Published variables, by (business activity, name): ARO-0001 makes a published name
+    /// visible to the feature sets of the same business activity only.
+    pub globals: &'a mut HashMap<(u32, Rc<str>), Value>,
     /// The host (console, repositories, events).
     pub host: &'a mut HostState,
 }
@@ -69,6 +96,7 @@ fn step(v: &Value, key: &str) -> Option<Value> {
         Value::Str(s) if key == "length" || key == "count" => {
             Some(Value::Int(s.chars().count() as i64))
         }
+        Value::Str(s) => date::parse_iso(s).and_then(|t| date::property(t, key)),
         _ => None,
     }
 }
@@ -85,7 +113,8 @@ impl Ctx<'_> {
         if let Some((_, v)) = f.env.iter().find(|(k, _)| &**k == name) {
             return Some(v.clone());
         }
-        if let Some(v) = self.globals.get(name) {
+        let activity = self.prog.program.feature_sets[f.fs].activity;
+        if let Some(v) = self.globals.get(&(activity, Rc::from(name))) {
             return Some(v.clone());
         }
         match name {
@@ -98,13 +127,13 @@ impl Ctx<'_> {
     }
 
     /// Base value with the qualifier path applied; Err names the first missing step.
-    fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, String> {
+    fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, Missing> {
         let Some(mut v) = self.base(f, d) else {
-            return Err(format!("Undefined variable: {}", self.prog.s(d.base)));
+            return Err(Missing::Variable(self.prog.s(d.base).to_string()));
         };
         for &s in &d.specs {
             let key = self.prog.s(s);
-            v = step(&v, key).ok_or_else(|| format!("Undefined member: {key}"))?;
+            v = step(&v, key).ok_or_else(|| Missing::Member(key.to_string(), v.type_name()))?;
         }
         Ok(v)
     }
@@ -138,7 +167,7 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                     f.stack.push(v);
                     Ok(())
                 }
-                Err(e) => Err(RuntimeError::Expr(e)),
+                Err(e) => Err(RuntimeError::Expr(e.expr_text())),
             },
             Op::Exists(d) => {
                 let ok = cx
@@ -268,10 +297,11 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                     if let Some(slot) = fs.slots.iter().position(|&s| s == alias) {
                         f.slots[slot] = Some(v.clone());
                     }
-                    cx.globals.insert(cx.prog.strs[alias as usize].clone(), v);
+                    cx.globals
+                        .insert((fs.activity, cx.prog.strs[alias as usize].clone()), v);
                     Ok(())
                 }
-                Err(e) => Err(RuntimeError::Expr(e)),
+                Err(e) => Err(RuntimeError::Expr(e.expr_text())),
             },
             Op::Jump(t) => {
                 f.pc = t as usize;
@@ -355,6 +385,26 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 Ok(())
             }
             Op::End => return Halt::Finished(None),
+            Op::Range => {
+                let b = f.stack.pop().unwrap_or_default();
+                let a = f.stack.pop().unwrap_or_default();
+                match (a.as_i64(), b.as_i64()) {
+                    (Some(a), Some(b)) if b.saturating_sub(a) < 10_000_000 => {
+                        f.stack.push(Value::list((a..=b).map(Value::Int).collect()));
+                        Ok(())
+                    }
+                    (Some(_), Some(_)) => Err(RuntimeError::Expr(
+                        "Range too large (more than 10,000,000 steps)".into(),
+                    )),
+                    _ => Err(RuntimeError::Expr(
+                        "Type mismatch: range bounds must be integers".into(),
+                    )),
+                }
+            }
+            Op::IterPop => {
+                f.iters.pop();
+                Ok(())
+            }
         };
         if let Err(e) = r {
             return Halt::Failed(e);
@@ -387,20 +437,24 @@ fn action(
                 value: exprs.next(),
                 is_expr: true,
                 spec_value: None,
+                missing: None,
             },
             Arg::Desc(d) => {
                 let desc = &fs.descs[d as usize];
-                let value = if apply_path {
-                    cx.resolve(f, desc).ok()
+                let (value, missing) = if apply_path {
+                    match cx.resolve(f, desc) {
+                        Ok(v) => (Some(v), None),
+                        Err(e) => (None, Some(e.action_text())),
+                    }
                 } else {
-                    cx.base(f, desc)
+                    (cx.base(f, desc), None)
                 };
                 let spec_value = match desc.specs.first() {
                     Some(&s) if !apply_path => {
                         let name = prog.s(s);
                         let slot = fs.slots.iter().position(|&x| x == s);
                         slot.and_then(|i| f.slots[i].clone())
-                            .or_else(|| cx.globals.get(name).cloned())
+                            .or_else(|| cx.globals.get(&(fs.activity, Rc::from(name))).cloned())
                     }
                     _ => None,
                 };
@@ -410,6 +464,7 @@ fn action(
                     value,
                     is_expr: false,
                     spec_value,
+                    missing,
                 }
             }
         }
@@ -449,6 +504,7 @@ fn action(
                 feature: prog.s(fs.name).to_string(),
                 activity: prog.s(fs.activity).to_string(),
                 detail: if e.thrown { String::new() } else { e.detail },
+                trace: trace(cx, f, fs, st),
             })
         }
     }
@@ -457,4 +513,49 @@ fn action(
         return Ok(Some(Halt::WaitChildren(spawned)));
     }
     Ok(None)
+}
+
+/// The reference's `Trace:` entries: the result and object names (bases and specifiers) that are
+/// bound, with their description form, sorted by name.
+fn trace(
+    cx: &mut Ctx,
+    f: &Fiber,
+    fs: &FeatureSetCode,
+    st: &arovm_compiler::bytecode::StmtInfo,
+) -> Vec<(String, String)> {
+    let object = st.clauses.iter().find(|c| {
+        let w = cx.prog.s(c.word);
+        !w.starts_with("where") && !matches!(w, "by" | "default" | "unit" | "as")
+    });
+    let mut names: Vec<u32> = Vec::new();
+    for arg in std::iter::once(&st.result).chain(object.map(|c| &c.arg)) {
+        if let Arg::Desc(d) = arg {
+            let desc = &fs.descs[*d as usize];
+            names.push(desc.base);
+            names.extend(&desc.specs);
+        }
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    for sym in names {
+        let name = cx.prog.s(sym).to_string();
+        if out.iter().any(|(k, _)| *k == name) {
+            continue;
+        }
+        let probe = Desc {
+            base: sym,
+            slot: fs
+                .slots
+                .iter()
+                .position(|&x| x == sym)
+                .map_or(NONE, |i| i as u32),
+            specs: Vec::new(),
+        };
+        if let Some(v) = cx.base(f, &probe) {
+            if name != "now" && !name.ends_with("-repository") {
+                out.push((name, to_description(&v)));
+            }
+        }
+    }
+    out.sort();
+    out
 }
