@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod bytecode;
 pub mod codegen;
+pub mod contract;
 pub mod diagnostics;
 pub mod lexer;
 pub mod parser;
@@ -43,6 +44,33 @@ pub fn compile_sources(
     for fs in &sets {
         let code = codegen::feature_set(fs, &sources, &mut strings, &mut diags);
         program.feature_sets.push(code);
+    }
+    let contract_file = resources
+        .iter()
+        .find(|r| r.path == "openapi.yaml" || r.path == "openapi.yml")
+        .map(|r| {
+            sources.add(
+                r.path.clone(),
+                String::from_utf8_lossy(&r.bytes).into_owned(),
+            )
+        });
+    if let Some(file) = contract_file {
+        let c = contract::parse(file, &sources, &mut diags);
+        program.http_port = c.port;
+        for r in c.routes {
+            let handler = sets
+                .iter()
+                .position(|fs| fs.name == r.operation)
+                .map_or(bytecode::NONE, |i| i as u32);
+            program.routes.push(bytecode::RouteInfo {
+                method: strings.intern(&r.method),
+                path: strings.intern(&r.path),
+                operation: strings.intern(&r.operation),
+                handler,
+            });
+        }
+    } else {
+        program.http_port = contract::DEFAULT_PORT;
     }
     for f in &sources.files {
         let sym = strings.intern(&f.name);

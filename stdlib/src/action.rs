@@ -114,15 +114,39 @@ pub struct Response {
     pub reason: String,
     /// Data entries (key, value), unsorted.
     pub data: Vec<(String, Value)>,
+    /// The `with` value as given (an HTTP response body).
+    pub value: Option<Value>,
+}
+
+/// An outbound HTTP request (the `Request` action).
+#[derive(Clone, Debug)]
+pub struct HttpCall {
+    /// Upper-case method.
+    pub method: String,
+    /// Absolute `http://host:port/path` URL.
+    pub url: String,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Body (sent as JSON when it is not a string).
+    pub body: Option<Value>,
 }
 
 /// Something the VM must wait for; the fiber is resumed with its result.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum IoRequest {
     /// Sleep for this many milliseconds.
     Sleep(u64),
     /// Keep the application alive until shutdown (or until idle when nothing can wake it).
     Keepalive,
+    /// Start the HTTP server (port from the statement, else the contract).
+    StartHttp {
+        /// `{ port: N }` in the statement.
+        port: Option<u16>,
+    },
+    /// Stop the HTTP server.
+    StopHttp,
+    /// Perform an outbound HTTP request; resumed with the response value.
+    Http(HttpCall),
 }
 
 /// What an action produced.

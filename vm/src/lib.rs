@@ -1,6 +1,10 @@
-//! The arovm runtime: [`loader`] (`.arob` → validated program) → [`runtime`] (fibers, interpreter,
-//! scheduler, host) ← [`cli`] (the `arovm` command).
+//! The arovm runtime: [`loader`] (`.arob` → validated program) → [`runtime`] (fibers,
+//! interpreter, scheduler, host) ⇄ [`driver`] ⇄ [`reactor`] (mio) with the sans-IO protocols in
+//! [`net`]; [`cli`] is the `arovm` command.
 
 pub mod cli;
+pub mod driver;
 pub mod loader;
+pub mod net;
+pub mod reactor;
 pub mod runtime;

@@ -9,7 +9,7 @@
 //! | 6 | 2 | flags (0) |
 //! | 8 | 4 | FNV-1a 32 of the body (LE) |
 //! | 12 | 8 | body length (LE) |
-//! | 20 | .. | body: strings, files, feature sets, resources (varint-encoded) |
+//! | 20 | .. | body: strings, files, feature sets, resources, http port, routes (varint-encoded) |
 
 use super::encode::{DResult, DecodeError, Reader, Writer};
 use super::{Arg, ClauseInfo, Const, Desc, FeatureSetCode, Op, Program, Resource, StmtInfo, NONE};
@@ -17,7 +17,7 @@ use super::{Arg, ClauseInfo, Const, Desc, FeatureSetCode, Op, Program, Resource,
 /// File magic.
 pub const MAGIC: &[u8; 4] = b"AROB";
 /// Current format version.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 const HEADER_LEN: usize = 20;
 
 fn fnv1a(bytes: &[u8]) -> u32 {
@@ -48,6 +48,14 @@ pub fn write(p: &Program) -> Vec<u8> {
     for r in &p.resources {
         w.bytes(r.path.as_bytes());
         w.bytes(&r.bytes);
+    }
+    w.u32(p.http_port as u32);
+    w.u64(p.routes.len() as u64);
+    for r in &p.routes {
+        w.u32(r.method);
+        w.u32(r.path);
+        w.u32(r.operation);
+        w.u32(r.handler);
     }
     let body = w.buf;
     let mut out = Vec::with_capacity(HEADER_LEN + body.len());
@@ -230,6 +238,18 @@ fn read_body(r: &mut Reader) -> DResult<Program> {
         let bytes = r.bytes("resource")?.to_vec();
         p.resources.push(Resource { path, bytes });
     }
+    let port = r.u32("http port")?;
+    p.http_port = u16::try_from(port)
+        .map_err(|_| DecodeError::Malformed(format!("http port {port} out of range")))?;
+    let n = r.count("routes")?;
+    for _ in 0..n {
+        p.routes.push(super::RouteInfo {
+            method: r.u32("route")?,
+            path: r.u32("route")?,
+            operation: r.u32("route")?,
+            handler: r.u32("route")?,
+        });
+    }
     if r.pos != r.buf.len() {
         return Err(DecodeError::Malformed("trailing bytes in body".into()));
     }
@@ -322,6 +342,14 @@ fn validate(p: &Program) -> Result<(), DecodeError> {
     let s_ok = |v: u32, what: &str| if v < ns { Ok(()) } else { Err(bad(what, v)) };
     for &f in &p.files {
         s_ok(f, "file name")?;
+    }
+    for r in &p.routes {
+        s_ok(r.method, "route method")?;
+        s_ok(r.path, "route path")?;
+        s_ok(r.operation, "route operation")?;
+        if r.handler != NONE && r.handler as usize >= p.feature_sets.len() {
+            return Err(bad("route handler", r.handler));
+        }
     }
     for fs in &p.feature_sets {
         s_ok(fs.name, "name")?;

@@ -109,6 +109,19 @@ pub struct Resource {
     pub bytes: Vec<u8>,
 }
 
+/// An HTTP route from the contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// String index of the upper-case method.
+    pub method: u32,
+    /// String index of the path template.
+    pub path: u32,
+    /// String index of the operationId.
+    pub operation: u32,
+    /// Feature set handling it, or [`NONE`] when the app has none of that name.
+    pub handler: u32,
+}
+
 /// A whole compiled application.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Program {
@@ -120,6 +133,10 @@ pub struct Program {
     pub feature_sets: Vec<FeatureSetCode>,
     /// Embedded resource files.
     pub resources: Vec<Resource>,
+    /// HTTP port from the contract (`servers[0].url`, default 8080).
+    pub http_port: u16,
+    /// Routes from the contract (empty without `openapi.yaml`).
+    pub routes: Vec<RouteInfo>,
 }
 
 impl Program {

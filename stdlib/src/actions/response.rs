@@ -21,7 +21,8 @@ pub(crate) fn log(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionErr
 /// `Return an <OK: status> for the <reason> [with <data>]`.
 pub(crate) fn ret(call: &Call) -> Result<Outcome, ActionError> {
     let mut data = Vec::new();
-    if let Some(v) = call.clause(&["with"]).and_then(|o| o.value.clone()) {
+    let value = call.clause(&["with"]).and_then(|o| o.value.clone());
+    if let Some(v) = value.clone() {
         push_data(&mut data, "value", v);
     }
     let reason = match call.object() {
@@ -40,6 +41,7 @@ pub(crate) fn ret(call: &Call) -> Result<Outcome, ActionError> {
         status: call.result.name.to_string(),
         reason,
         data,
+        value,
     }))
 }
 

@@ -43,10 +43,37 @@ pub(crate) fn keepalive(_call: &Call) -> Result<Outcome, ActionError> {
     Ok(Outcome::Suspend(IoRequest::Keepalive, Value::Null))
 }
 
-/// Start/Stop/Close/Connect: servers arrive with the reactor.
+/// `Start the <http-server> with <contract>` / `with { port: N }`: asks the reactor to listen.
+pub(crate) fn start(call: &Call) -> Result<Outcome, ActionError> {
+    let target = call.result.name;
+    if target != "http-server" {
+        return Err(ActionError::new(format!(
+            "Unknown server '{target}' (arovm starts: http-server)"
+        )));
+    }
+    let port = call
+        .clauses
+        .iter()
+        .filter_map(|(_, o)| o.value.as_ref())
+        .find_map(|v| v.member("port"))
+        .or_else(|| call.clause(&["on", "at"]).and_then(|o| o.value.clone()))
+        .and_then(|p| p.as_i64())
+        .and_then(|p| u16::try_from(p).ok());
+    Ok(Outcome::Suspend(IoRequest::StartHttp { port }, Value::Null))
+}
+
+/// `Stop the <http-server>`.
+pub(crate) fn stop(call: &Call) -> Result<Outcome, ActionError> {
+    match call.result.name {
+        "http-server" => Ok(Outcome::Suspend(IoRequest::StopHttp, Value::Null)),
+        other => Err(ActionError::new(format!("Unknown server '{other}'"))),
+    }
+}
+
+/// Close/Connect: arrive with WebSockets and TCP sockets.
 pub(crate) fn server(call: &Call) -> Result<Outcome, ActionError> {
     Err(ActionError::new(format!(
-        "'{}' needs the network reactor, which this arovm build does not include yet",
+        "'{}' needs sockets, which this arovm build does not include yet",
         call.verb
     )))
 }

@@ -6,32 +6,49 @@ use std::rc::Rc;
 /// Serializes a value as compact JSON.
 pub fn to_json(v: &Value) -> String {
     let mut out = String::new();
-    write_json(v, &mut out);
+    write_json(v, &mut out, false);
     out
 }
 
-fn write_json(v: &Value, out: &mut String) {
+/// Serializes like the reference's network responses (Foundation `JSONSerialization` with sorted
+/// keys): compact, `/` escaped as `\/`, integral floats without `.0`.
+pub fn to_json_wire(v: &Value) -> String {
+    let mut out = String::new();
+    write_json(v, &mut out, true);
+    out
+}
+
+fn write_str(s: &str, out: &mut String, wire: bool) {
+    let j = serde_json::Value::String(s.to_string()).to_string();
+    if wire && j.contains('/') {
+        out.push_str(&j.replace('/', "\\/"));
+    } else {
+        out.push_str(&j);
+    }
+}
+
+fn write_json(v: &Value, out: &mut String, wire: bool) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => {
-            if f.is_finite() {
-                out.push_str(&format_float(*f))
-            } else {
+            if !f.is_finite() {
                 out.push_str("null")
+            } else if wire && f.fract() == 0.0 && f.abs() < 1e15 {
+                out.push_str(&(*f as i64).to_string())
+            } else {
+                out.push_str(&format_float(*f))
             }
         }
-        Value::Str(s) => {
-            out.push_str(&serde_json::Value::String(s.to_string()).to_string());
-        }
+        Value::Str(s) => write_str(s, out, wire),
         Value::List(l) => {
             out.push('[');
             for (i, item) in l.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(item, out);
+                write_json(item, out, wire);
             }
             out.push(']');
         }
@@ -41,9 +58,9 @@ fn write_json(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&serde_json::Value::String(k.to_string()).to_string());
+                write_str(k, out, wire);
                 out.push(':');
-                write_json(item, out);
+                write_json(item, out, wire);
             }
             out.push('}');
         }

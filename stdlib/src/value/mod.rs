@@ -6,7 +6,7 @@ mod json;
 mod ops;
 
 pub use display::{format_float, format_float_log, to_description, to_display};
-pub use json::{from_json, to_json};
+pub use json::{from_json, to_json, to_json_wire};
 pub use ops::{compare, equals, truthy};
 
 use std::rc::Rc;

@@ -2,8 +2,9 @@
 //! `test DIR`, and `arovm app.arob`. Exit codes: 0 ok, 1 runtime error, 2 compile error,
 //! 3 unreadable input or invalid `.arob`.
 
+use crate::driver::{self, RunOptions};
 use crate::loader::Loaded;
-use crate::runtime::app::{run_app, run_tests};
+use crate::runtime::app::run_tests;
 use argh::FromArgs;
 use arovm_compiler::bytecode::{arob, disasm, Program};
 use arovm_compiler::{compile_dir, CompileError};
@@ -41,9 +42,41 @@ struct RunCmd {
     /// the app directory (or an .arob file)
     #[argh(positional)]
     path: PathBuf,
-    /// keep running until a signal arrives (servers)
+    /// keep serving after Application-Start returns, until SIGINT/SIGTERM
     #[argh(switch)]
     keep_alive: bool,
+    /// HTTP port (overrides openapi.yaml and ARO_HTTP_PORT)
+    #[argh(option)]
+    port: Option<u16>,
+    /// address servers bind to (default 0.0.0.0, or AROVM_BIND)
+    #[argh(option)]
+    bind: Option<std::net::IpAddr>,
+}
+
+/// Options of `arovm app.arob [--port N] [--bind ADDR] [--keep-alive]`.
+#[derive(FromArgs)]
+struct FileCmd {
+    /// the .arob file
+    #[argh(positional)]
+    path: PathBuf,
+    /// keep serving after Application-Start returns, until SIGINT/SIGTERM
+    #[argh(switch)]
+    keep_alive: bool,
+    /// HTTP port (overrides openapi.yaml and ARO_HTTP_PORT)
+    #[argh(option)]
+    port: Option<u16>,
+    /// address servers bind to (default 0.0.0.0, or AROVM_BIND)
+    #[argh(option)]
+    bind: Option<std::net::IpAddr>,
+}
+
+fn options(port: Option<u16>, bind: Option<std::net::IpAddr>, keep_alive: bool) -> RunOptions {
+    let d = RunOptions::default();
+    RunOptions {
+        port,
+        bind: bind.unwrap_or(d.bind),
+        keep_alive,
+    }
 }
 
 /// Compile an app directory into one .arob file.
@@ -88,10 +121,16 @@ struct TestCmd {
 /// Entry point; returns the exit code.
 pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() == 2 && args[1].ends_with(".arob") {
-        return run_path(Path::new(&args[1]));
-    }
     let strs: Vec<&str> = args.iter().map(String::as_str).collect();
+    if args.len() >= 2 && args[1].ends_with(".arob") {
+        return match FileCmd::from_args(&["arovm"], &strs[1..]) {
+            Ok(f) => run_path(&f.path, options(f.port, f.bind, f.keep_alive)),
+            Err(e) => {
+                eprintln!("{}", e.output);
+                EXIT_INPUT
+            }
+        };
+    }
     let cli = match Cli::from_args(&["arovm"], strs.get(1..).unwrap_or(&[])) {
         Ok(c) => c,
         Err(e) => {
@@ -114,10 +153,7 @@ pub fn main() -> i32 {
             );
             EXIT_INPUT
         }
-        Some(Cmd::Run(r)) => {
-            let _ = r.keep_alive;
-            run_path(&r.path)
-        }
+        Some(Cmd::Run(r)) => run_path(&r.path, options(r.port, r.bind, r.keep_alive)),
         Some(Cmd::Test(t)) => match load_any(&t.dir) {
             Ok(l) => run_tests(&l),
             Err(code) => code,
@@ -181,9 +217,9 @@ fn load_any(path: &Path) -> Result<Loaded, i32> {
     })
 }
 
-fn run_path(path: &Path) -> i32 {
+fn run_path(path: &Path, opts: RunOptions) -> i32 {
     match load_any(path) {
-        Ok(l) => run_app(&l),
+        Ok(l) => driver::run(&l, opts),
         Err(code) => code,
     }
 }

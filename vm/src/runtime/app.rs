@@ -1,66 +1,13 @@
-//! The application lifecycle of a console run: Application-Start, then Application-End: Success or
-//! Error, then the reference's response line (`[OK] reason` and `  key: value` data lines).
+//! What a run prints at its end (the reference's response line, `[OK] reason` and `  key: value`
+//! data lines), and `arovm test`.
 
 use super::scheduler::{Ending, Scheduler};
 use crate::loader::Loaded;
 use arovm_stdlib::action::Response;
 use arovm_stdlib::value::{to_description, to_display, Value};
-use std::rc::Rc;
 
 /// Names whose value a bare `Return ... for the <x>` reports when it carries no data (reference).
 const FALLBACK_NAMES: &[&str] = &["greeting", "message", "result", "data", "output", "value"];
-
-/// Runs the app; returns the process exit code (0 ok, 1 runtime error).
-pub fn run_app(prog: &Loaded) -> i32 {
-    let mut s = Scheduler::new(prog);
-    let Some(start) = prog.feature_set("Application-Start", None) else {
-        s.host
-            .print("Runtime error: Entry point not found: 'Application-Start'");
-        return 1;
-    };
-    let root = s.spawn(start, Vec::new());
-    s.run_until_idle(&[root]);
-    match s.ending(root) {
-        Some(Ending::Done(resp, vars)) => {
-            let shutdown = Value::object(vec![
-                (Rc::from("reason"), Value::str("graceful shutdown")),
-                (Rc::from("code"), Value::Int(0)),
-                (Rc::from("signal"), Value::str("SIGTERM")),
-            ]);
-            run_end(&mut s, prog, "Success", shutdown);
-            let lines = response_lines(resp, &vars);
-            for l in lines {
-                s.host.print(&l);
-            }
-            0
-        }
-        Some(Ending::Failed(e)) => {
-            let summary = e.summary();
-            let shutdown = Value::object(vec![
-                (Rc::from("reason"), Value::str(&summary)),
-                (Rc::from("code"), Value::Int(1)),
-                (Rc::from("error"), Value::str(&summary)),
-            ]);
-            run_end(&mut s, prog, "Error", shutdown);
-            s.host.print(&e.render());
-            1
-        }
-        None => 0,
-    }
-}
-
-fn run_end(s: &mut Scheduler, prog: &Loaded, kind: &str, shutdown: Value) {
-    if let Some(end) = prog.feature_set("Application-End", Some(kind)) {
-        let id = s.spawn(end, vec![(Rc::from("shutdown"), shutdown)]);
-        s.run_until_idle(&[id]);
-        if let Some(Ending::Failed(e)) = s.ending(id) {
-            s.host.print(&format!(
-                "[Runtime] Application-End handler failed: {}",
-                e.summary()
-            ));
-        }
-    }
-}
 
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
@@ -80,7 +27,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 /// The lines printed after a successful run.
-fn response_lines(resp: Option<Response>, vars: &[(String, Value)]) -> Vec<String> {
+pub fn response_lines(resp: Option<Response>, vars: &[(String, Value)]) -> Vec<String> {
     let Some(r) = resp else {
         return vec!["[OK] success".into()];
     };
@@ -126,8 +73,8 @@ pub fn run_tests(prog: &Loaded) -> i32 {
     let (mut passed, mut failed) = (0, 0);
     for fs in tests {
         let name = prog.s(prog.program.feature_sets[fs].name).to_string();
-        let id = s.spawn(fs, Vec::new());
-        s.run_until_idle(&[id]);
+        let id = s.spawn_tracked(fs, Vec::new());
+        s.run_until_idle();
         match s.ending(id) {
             Some(Ending::Failed(e)) => {
                 failed += 1;

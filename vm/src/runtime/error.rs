@@ -56,6 +56,15 @@ impl RuntimeError {
         }
     }
 
+    /// The full description without the `Runtime error: ` prefix (an HTTP 500 body).
+    pub fn summary_full(&self) -> String {
+        let r = self.render();
+        r.strip_prefix("Runtime error: ")
+            .or_else(|| r.strip_prefix("Error: "))
+            .unwrap_or(&r)
+            .to_string()
+    }
+
     /// A one-line description (for `shutdown: error` in Application-End: Error).
     pub fn summary(&self) -> String {
         match self {

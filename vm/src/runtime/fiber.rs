@@ -24,6 +24,8 @@ pub struct Fiber {
     pub env: Vec<(Rc<str>, Value)>,
     /// On resume, bind this slot to the suspended action's value.
     pub pending_bind: Option<(u32, Value)>,
+    /// On resume, fail the suspended statement with this reason (an I/O error).
+    pub pending_error: Option<String>,
     /// The fiber that waits for this one (an emitter waiting for its handlers).
     pub parent: Option<FiberId>,
     /// Children still running (handlers this fiber emitted).
@@ -43,6 +45,7 @@ impl Fiber {
             iters: Vec::new(),
             env,
             pending_bind: None,
+            pending_error: None,
             parent: None,
             waiting_for: 0,
             arena: Bump::new(),

@@ -142,6 +142,20 @@ impl Ctx<'_> {
 /// Runs `f` for at most `fuel` instructions.
 pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
     let fs: &FeatureSetCode = &cx.prog.program.feature_sets[f.fs];
+    if let Some(detail) = f.pending_error.take() {
+        // The suspended action (the op before pc) failed in the driver.
+        if let Some(Op::Action(i)) = f.pc.checked_sub(1).and_then(|p| fs.code.get(p)) {
+            let st = &fs.stmts[*i as usize];
+            return Halt::Failed(RuntimeError::Action {
+                text: cx.prog.s(st.text).to_string(),
+                feature: cx.prog.s(fs.name).to_string(),
+                activity: cx.prog.s(fs.activity).to_string(),
+                detail,
+                trace: Vec::new(),
+            });
+        }
+        return Halt::Failed(RuntimeError::Expr(detail));
+    }
     if let Some((slot, v)) = f.pending_bind.take() {
         if slot != NONE {
             f.slots[slot as usize] = Some(v);

@@ -1,6 +1,6 @@
 //! The scheduler: a slab of fibers, a ready queue, a timer heap. It steps fibers with a fuel
-//! budget, parks them on timers and on their children, and never blocks while work is ready. With
-//! no network reactor (console apps) the only wait is for the next timer.
+//! budget, parks them on timers, on their children, and on I/O the driver performs, and never
+//! blocks. `run_until_idle` is the console driver: with nothing ready it sleeps to the next timer.
 
 use super::error::RuntimeError;
 use super::fiber::{Fiber, FiberId};
@@ -10,25 +10,25 @@ use crate::loader::Loaded;
 use arovm_stdlib::action::{IoRequest, Response};
 use arovm_stdlib::value::Value;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// Instructions a fiber may run before others get a turn.
 const FUEL: u32 = 10_000;
 
-/// How a root fiber ended.
+/// How a tracked fiber ended.
 pub enum Ending {
-    /// Normally, with its Return response if any.
+    /// Normally, with its Return response if any, and its bound variables.
     Done(Option<Response>, Vec<(String, Value)>),
     /// With a runtime error.
     Failed(RuntimeError),
 }
 
-/// Runs fibers to completion.
+/// Runs fibers; owns their state.
 pub struct Scheduler<'p> {
     prog: &'p Loaded,
-    /// Published variables.
+    /// Published variables by (business activity, name).
     pub globals: HashMap<(u32, Rc<str>), Value>,
     /// Console, repositories, events.
     pub host: HostState,
@@ -37,7 +37,10 @@ pub struct Scheduler<'p> {
     ready: VecDeque<FiberId>,
     timers: BinaryHeap<Reverse<(Instant, FiberId)>>,
     keepalive: Vec<FiberId>,
+    io: Vec<(FiberId, IoRequest)>,
+    tracked: HashSet<FiberId>,
     endings: HashMap<FiberId, Ending>,
+    finished: Vec<FiberId>,
 }
 
 impl<'p> Scheduler<'p> {
@@ -52,11 +55,14 @@ impl<'p> Scheduler<'p> {
             ready: VecDeque::new(),
             timers: BinaryHeap::new(),
             keepalive: Vec::new(),
+            io: Vec::new(),
+            tracked: HashSet::new(),
             endings: HashMap::new(),
+            finished: Vec::new(),
         }
     }
 
-    /// Starts a fiber for feature set `fs`; `root` fibers keep their ending for [`Self::ending`].
+    /// Starts a fiber for feature set `fs` with framework variables `env`.
     pub fn spawn(&mut self, fs: usize, env: Vec<(Rc<str>, Value)>) -> FiberId {
         let n = self.prog.program.feature_sets[fs].slots.len();
         let fiber = Fiber::new(fs, n, env);
@@ -74,43 +80,121 @@ impl<'p> Scheduler<'p> {
         id
     }
 
-    /// The ending of a finished root fiber.
-    pub fn ending(&mut self, id: FiberId) -> Option<Ending> {
-        self.endings.remove(&id)
+    /// Starts a fiber whose ending is kept for [`Self::ending`] / [`Self::take_finished`].
+    pub fn spawn_tracked(&mut self, fs: usize, env: Vec<(Rc<str>, Value)>) -> FiberId {
+        let id = self.spawn(fs, env);
+        self.tracked.insert(id);
+        id
     }
 
-    /// Runs until no fiber is ready, sleeping, or kept alive.
-    pub fn run_until_idle(&mut self, roots: &[FiberId]) {
-        loop {
-            if let Some(id) = self.ready.pop_front() {
-                self.step(id, roots);
-                continue;
+    /// The ending of a finished tracked fiber.
+    pub fn ending(&mut self, id: FiberId) -> Option<Ending> {
+        let e = self.endings.remove(&id);
+        if e.is_some() {
+            self.finished.retain(|&f| f != id);
+        }
+        e
+    }
+
+    /// Tracked fibers that finished since the last call, with their endings.
+    pub fn take_finished(&mut self) -> Vec<(FiberId, Ending)> {
+        let ids = std::mem::take(&mut self.finished);
+        ids.into_iter()
+            .filter_map(|id| self.endings.remove(&id).map(|e| (id, e)))
+            .collect()
+    }
+
+    /// I/O requests fibers are suspended on, for the driver to perform.
+    pub fn take_io(&mut self) -> Vec<(FiberId, IoRequest)> {
+        std::mem::take(&mut self.io)
+    }
+
+    /// Resumes a fiber suspended on I/O with its result (an error fails its statement).
+    pub fn resume(&mut self, id: FiberId, result: Result<Value, String>) {
+        if let Some(f) = self.fibers.get_mut(id).and_then(Option::as_mut) {
+            match result {
+                Ok(v) => {
+                    if let Some((_, pending)) = f.pending_bind.as_mut() {
+                        *pending = v;
+                    }
+                }
+                Err(e) => {
+                    f.pending_bind = None;
+                    f.pending_error = Some(e);
+                }
             }
-            if let Some(Reverse((at, _))) = self.timers.peek().copied() {
+            self.ready.push_back(id);
+        }
+    }
+
+    /// Resumes every fiber waiting in `Keepalive` (shutdown, or nothing left that could wake them).
+    pub fn release_keepalive(&mut self) {
+        let ids: Vec<_> = self.keepalive.drain(..).collect();
+        self.ready.extend(ids);
+    }
+
+    /// True while some fiber waits in `Keepalive`.
+    pub fn in_keepalive(&self) -> bool {
+        !self.keepalive.is_empty()
+    }
+
+    /// True when a fiber can run now.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The earliest Sleep deadline.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((at, _))| *at)
+    }
+
+    /// Makes fibers whose Sleep ended ready.
+    pub fn fire_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            self.ready.push_back(id);
+        }
+    }
+
+    /// Runs ready fibers until none is ready (never sleeps).
+    pub fn run_ready(&mut self) {
+        while let Some(id) = self.ready.pop_front() {
+            self.step(id);
+        }
+    }
+
+    /// Console driving: runs until nothing is ready, sleeping, or kept alive.
+    pub fn run_until_idle(&mut self) {
+        loop {
+            self.run_ready();
+            if let Some(at) = self.next_timer() {
                 let now = Instant::now();
                 if at > now {
                     std::thread::sleep(at - now);
                 }
-                while let Some(Reverse((at, id))) = self.timers.peek().copied() {
-                    if at > Instant::now() {
-                        break;
-                    }
-                    self.timers.pop();
-                    self.ready.push_back(id);
+                self.fire_timers();
+                continue;
+            }
+            if !self.io.is_empty() {
+                // No reactor in console mode: I/O requests fail their statement.
+                for (id, req) in self.take_io() {
+                    self.resume(id, Err(format!("{req:?} needs the network reactor")));
                 }
                 continue;
             }
             if !self.keepalive.is_empty() {
-                // Nothing can wake the app any more (no event sources): keepalive returns.
-                let ids: Vec<_> = self.keepalive.drain(..).collect();
-                self.ready.extend(ids);
+                self.release_keepalive();
                 continue;
             }
             return;
         }
     }
 
-    fn step(&mut self, id: FiberId, roots: &[FiberId]) {
+    fn step(&mut self, id: FiberId) {
         let Some(mut fiber) = self.fibers[id].take() else {
             return;
         };
@@ -136,6 +220,10 @@ impl<'p> Scheduler<'p> {
                 self.fibers[id] = Some(fiber);
                 self.keepalive.push(id);
             }
+            Halt::Suspended(req) => {
+                self.fibers[id] = Some(fiber);
+                self.io.push((id, req));
+            }
             Halt::WaitChildren(children) => {
                 fiber.waiting_for = children.len();
                 self.fibers[id] = Some(fiber);
@@ -153,18 +241,18 @@ impl<'p> Scheduler<'p> {
                     self.ready.push_front(c);
                 }
             }
-            Halt::Finished(resp) => self.finish(id, fiber, Ending::Done(resp, Vec::new()), roots),
+            Halt::Finished(resp) => self.finish(id, fiber, Ending::Done(resp, Vec::new())),
             Halt::Failed(e) => {
-                if !roots.contains(&id) {
+                if !self.tracked.contains(&id) {
                     let name = self.prog.s(self.prog.program.feature_sets[fiber.fs].name);
                     eprintln!("[{name}] Handler error: {}", e.render());
                 }
-                self.finish(id, fiber, Ending::Failed(e), roots)
+                self.finish(id, fiber, Ending::Failed(e))
             }
         }
     }
 
-    fn finish(&mut self, id: FiberId, fiber: Fiber, ending: Ending, roots: &[FiberId]) {
+    fn finish(&mut self, id: FiberId, fiber: Fiber, ending: Ending) {
         if let Some(p) = fiber.parent {
             if let Some(parent) = self.fibers[p].as_mut() {
                 parent.waiting_for = parent.waiting_for.saturating_sub(1);
@@ -173,7 +261,7 @@ impl<'p> Scheduler<'p> {
                 }
             }
         }
-        if roots.contains(&id) {
+        if self.tracked.remove(&id) {
             let ending = match ending {
                 Ending::Done(r, _) => {
                     let fs = &self.prog.program.feature_sets[fiber.fs];
@@ -192,6 +280,7 @@ impl<'p> Scheduler<'p> {
                 e => e,
             };
             self.endings.insert(id, ending);
+            self.finished.push(id);
         }
         self.free.push(id);
     }

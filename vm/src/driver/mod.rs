@@ -1,0 +1,372 @@
+//! The driver: the one place that sees both the runtime (fibers) and the reactor (sockets). It
+//! runs ready fibers, performs the I/O they ask for, waits in the reactor (or sleeps to the next
+//! timer when there is no network), turns requests into handler fibers and finished fibers into
+//! responses, and runs the application lifecycle: Application-Start, Keepalive until a signal,
+//! a bounded drain, Application-End.
+
+mod reply;
+
+use crate::loader::Loaded;
+use crate::net::http::content::request_env;
+use crate::net::http::errors::HttpError;
+use crate::net::http::response::Response;
+use crate::net::http::router::{Routed, Router};
+use crate::reactor::limits::Limits;
+use crate::reactor::{ConnId, Inbound, Reactor};
+use crate::runtime::app::response_lines;
+use crate::runtime::fiber::FiberId;
+use crate::runtime::scheduler::{Ending, Scheduler};
+use arovm_stdlib::action::{Host, IoRequest};
+use arovm_stdlib::value::Value;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// How to run an app.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// HTTP port override (`--port`); `ARO_HTTP_PORT` is read when this is `None`.
+    pub port: Option<u16>,
+    /// Address to bind servers to (`--bind`, `AROVM_BIND`; default 0.0.0.0 like the reference).
+    pub bind: IpAddr,
+    /// Keep serving after Application-Start returns, until a signal (`--keep-alive`).
+    pub keep_alive: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        let bind = std::env::var("AROVM_BIND")
+            .ok()
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        RunOptions {
+            port: None,
+            bind,
+            keep_alive: false,
+        }
+    }
+}
+
+/// A request waiting for its handler fiber.
+struct Pending {
+    conn: ConnId,
+    head_only: bool,
+    keep_alive: bool,
+    path: String,
+}
+
+struct Driver<'p> {
+    prog: &'p Loaded,
+    sched: Scheduler<'p>,
+    reactor: Option<Reactor>,
+    router: Router,
+    pending: HashMap<FiberId, Pending>,
+    opts: RunOptions,
+    shutting_down: bool,
+}
+
+/// Runs the app; returns the process exit code (0 ok, 1 runtime error).
+pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
+    let mut d = Driver {
+        prog,
+        sched: Scheduler::new(prog),
+        reactor: None,
+        router: Router::new(prog),
+        pending: HashMap::new(),
+        opts,
+        shutting_down: false,
+    };
+    d.lifecycle()
+}
+
+impl Driver<'_> {
+    fn lifecycle(&mut self) -> i32 {
+        let Some(start) = self.prog.feature_set("Application-Start", None) else {
+            self.sched
+                .host
+                .print("Runtime error: Entry point not found: 'Application-Start'");
+            return 1;
+        };
+        let root = self.sched.spawn_tracked(start, Vec::new());
+        let ending = self.until_done(root);
+        match ending {
+            Ending::Failed(e) => {
+                let summary = e.summary();
+                let shutdown = Value::object(vec![
+                    (Rc::from("reason"), Value::str(&summary)),
+                    (Rc::from("code"), Value::Int(1)),
+                    (Rc::from("error"), Value::str(&summary)),
+                ]);
+                self.application_end("Error", shutdown);
+                self.sched.host.print(&e.render());
+                1
+            }
+            Ending::Done(resp, vars) => {
+                if self.opts.keep_alive && self.listening() {
+                    while !self.shutting_down {
+                        self.turn();
+                    }
+                }
+                self.drain();
+                let shutdown = Value::object(vec![
+                    (Rc::from("reason"), Value::str("graceful shutdown")),
+                    (Rc::from("code"), Value::Int(0)),
+                    (Rc::from("signal"), Value::str("SIGTERM")),
+                ]);
+                self.application_end("Success", shutdown);
+                if !self.opts.keep_alive {
+                    for line in response_lines(resp, &vars) {
+                        self.sched.host.print(&line);
+                    }
+                }
+                0
+            }
+        }
+    }
+
+    fn listening(&self) -> bool {
+        self.reactor.as_ref().is_some_and(Reactor::is_listening)
+    }
+
+    fn application_end(&mut self, kind: &str, shutdown: Value) {
+        if let Some(end) = self.prog.feature_set("Application-End", Some(kind)) {
+            let id = self
+                .sched
+                .spawn_tracked(end, vec![(Rc::from("shutdown"), shutdown)]);
+            if let Ending::Failed(e) = self.until_done(id) {
+                self.sched.host.print(&format!(
+                    "[Runtime] Application-End handler failed: {}",
+                    e.summary()
+                ));
+            }
+        }
+    }
+
+    /// Drives everything until tracked fiber `id` ends.
+    fn until_done(&mut self, id: FiberId) -> Ending {
+        loop {
+            self.sched.run_ready();
+            self.perform_io();
+            self.answer_finished();
+            if let Some(e) = self.sched.ending(id) {
+                return e;
+            }
+            if self.sched.has_ready() {
+                continue;
+            }
+            if !self.turn() {
+                // Nothing can wake any fiber: Keepalive returns (console apps), as in the reference.
+                if self.sched.in_keepalive() {
+                    self.sched.release_keepalive();
+                } else if !self.sched.has_ready() {
+                    return Ending::Done(None, Vec::new());
+                }
+            }
+        }
+    }
+
+    /// Waits for the next event (network, timer, signal) and handles it. False when there is
+    /// nothing that could ever happen.
+    fn turn(&mut self) -> bool {
+        self.sched.run_ready();
+        self.perform_io();
+        self.answer_finished();
+        if self.sched.has_ready() {
+            return true;
+        }
+        let timer = self.sched.next_timer();
+        let timeout = timer.map(|at| at.saturating_duration_since(Instant::now()));
+        let active = self.reactor.is_some()
+            && (self.listening()
+                || !self.pending.is_empty()
+                || self
+                    .reactor
+                    .as_ref()
+                    .is_some_and(|r| r.open_connections() > 0));
+        if active {
+            let events = match self.reactor.as_mut() {
+                Some(r) => r.poll(timeout),
+                None => Vec::new(),
+            };
+            for ev in events {
+                self.inbound(ev);
+            }
+        } else if let Some(t) = timeout {
+            std::thread::sleep(t);
+        } else {
+            return false;
+        }
+        self.sched.fire_timers();
+        true
+    }
+
+    fn inbound(&mut self, ev: Inbound) {
+        match ev {
+            Inbound::Shutdown => {
+                self.shutting_down = true;
+                if let Some(r) = self.reactor.as_mut() {
+                    r.close_listeners();
+                }
+                self.sched.release_keepalive();
+            }
+            Inbound::Request { conn, req, peer } => {
+                let head_only = req.method == "HEAD";
+                let keep_alive = req.keep_alive() && !self.shutting_down;
+                let path = req.target.split('?').next().unwrap_or("/").to_string();
+                let respond = |r: &mut Option<Reactor>, resp: Response| {
+                    if let Some(r) = r.as_mut() {
+                        r.respond(conn, &resp, head_only, keep_alive);
+                    }
+                };
+                if self.router.is_empty() {
+                    let id = self.sched.host.new_id();
+                    let body = format!(
+                        "{{\"message\":\"Request received\",\"requestId\":\"{id}\",\"status\":\"ok\"}}"
+                    );
+                    let mut resp = Response::json(200, body);
+                    resp.headers.push(("X-Request-ID".into(), id));
+                    return respond(&mut self.reactor, resp);
+                }
+                let trimmed = match path.trim_end_matches('/') {
+                    "" => "/",
+                    p => p,
+                };
+                let method = if head_only {
+                    "GET"
+                } else {
+                    req.method.as_str()
+                };
+                match self.router.route(method, trimmed) {
+                    Routed::Handler { fs, params } => {
+                        match request_env(&req, &params, &peer.ip().to_string()) {
+                            Ok(env) => {
+                                let fid = self.sched.spawn_tracked(fs, env);
+                                self.pending.insert(
+                                    fid,
+                                    Pending {
+                                        conn,
+                                        head_only,
+                                        keep_alive,
+                                        path,
+                                    },
+                                );
+                            }
+                            Err(e) => respond(&mut self.reactor, error_response(&e)),
+                        }
+                    }
+                    Routed::NotFound => {
+                        let p = serde_json::Value::String(path.clone()).to_string();
+                        let body = format!("{{\"error\":\"Not Found\",\"path\":{p}}}");
+                        respond(&mut self.reactor, Response::json(404, body))
+                    }
+                    Routed::MethodNotAllowed(allow) => {
+                        let mut resp = Response::error(405, "Method Not Allowed");
+                        resp.headers.push(("Allow".into(), allow.join(", ")));
+                        respond(&mut self.reactor, resp)
+                    }
+                    Routed::Unimplemented(op) => {
+                        let o = serde_json::Value::String(op).to_string();
+                        let body = format!("{{\"error\":\"Not Implemented\",\"operationId\":{o}}}");
+                        respond(&mut self.reactor, Response::json(501, body))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers requests whose handler fibers finished.
+    fn answer_finished(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        for (fid, ending) in self.sched.take_finished() {
+            let Some(p) = self.pending.remove(&fid) else {
+                continue;
+            };
+            let resp = reply::build(ending, &p.path);
+            if let Some(r) = self.reactor.as_mut() {
+                r.respond(p.conn, &resp, p.head_only, p.keep_alive);
+            }
+        }
+    }
+
+    /// Performs the I/O fibers are suspended on.
+    fn perform_io(&mut self) {
+        for (fid, req) in self.sched.take_io() {
+            let result = match req {
+                IoRequest::StartHttp { port } => self.start_http(port),
+                IoRequest::StopHttp => {
+                    if let Some(r) = self.reactor.as_mut() {
+                        if r.is_listening() {
+                            r.close_listeners();
+                            self.sched.host.print("HTTP Server stopped");
+                        }
+                    }
+                    Ok(Value::Null)
+                }
+                other => Err(format!("{other:?} is not supported yet")),
+            };
+            self.sched.resume(fid, result);
+        }
+    }
+
+    fn start_http(&mut self, port: Option<u16>) -> Result<Value, String> {
+        let env_port = std::env::var("ARO_HTTP_PORT")
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok());
+        let port = self
+            .opts
+            .port
+            .or(env_port)
+            .or(port)
+            .unwrap_or(self.prog.program.http_port);
+        if self.reactor.is_none() {
+            let r = Reactor::new(Limits::from_env())
+                .map_err(|e| format!("Cannot create the event loop: {e}"))?;
+            self.reactor = Some(r);
+        }
+        let Some(r) = self.reactor.as_mut() else {
+            return Err("no reactor".into());
+        };
+        let addr = SocketAddr::new(self.opts.bind, port);
+        match r.listen(addr) {
+            Ok(local) => {
+                self.sched
+                    .host
+                    .print(&format!("HTTP Server started on port {}", local.port()));
+                Ok(Value::Null)
+            }
+            Err(e) => Err(format!("Cannot start the http-server on port {port}: {e}")),
+        }
+    }
+
+    /// After shutdown: lets in-flight requests finish, bounded by the drain timeout.
+    fn drain(&mut self) {
+        let deadline = Instant::now() + Limits::from_env().drain_timeout;
+        while !self.pending.is_empty() && Instant::now() < deadline {
+            self.sched.run_ready();
+            self.answer_finished();
+            if self.pending.is_empty() {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Some(r) = self.reactor.as_mut() {
+                for ev in r.poll(Some(left.min(Duration::from_millis(50)))) {
+                    if let Inbound::Request { conn, .. } = ev {
+                        r.respond(conn, &Response::error(503, "shutting down"), false, false);
+                    }
+                }
+            }
+            self.sched.fire_timers();
+        }
+        // Flush what was answered.
+        if let Some(r) = self.reactor.as_mut() {
+            let _ = r.poll(Some(Duration::from_millis(0)));
+        }
+    }
+}
+
+fn error_response(e: &HttpError) -> Response {
+    Response::error(e.status(), e.message())
+}

@@ -1,0 +1,151 @@
+//! Turning a handler fiber's ending into an HTTP response, as the reference does: status names →
+//! codes, the Return data map → a sorted JSON object (or raw HTML/CSS/JS/text by the request path
+//! and the content), runtime errors → 500 `{"error": ...}`.
+
+use crate::net::http::response::{code_of, Response};
+use crate::runtime::scheduler::Ending;
+use arovm_stdlib::value::{from_json, to_json_wire, Object, Value};
+use std::rc::Rc;
+
+/// Names whose value a bare `Return` reports when it carries no data (reference).
+const FALLBACK_NAMES: &[&str] = &["greeting", "message", "result", "data", "output", "value"];
+
+const EXTENSIONS: &[(&str, &str)] = &[
+    (".css", "text/css; charset=utf-8"),
+    (".js", "text/javascript; charset=utf-8"),
+    (".json", "application/json; charset=utf-8"),
+    (".html", "text/html; charset=utf-8"),
+    (".htm", "text/html; charset=utf-8"),
+    (".xml", "application/xml; charset=utf-8"),
+    (".txt", "text/plain; charset=utf-8"),
+    (".svg", "image/svg+xml"),
+];
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(o) if !o.entries.is_empty() => {
+            for (k, x) in &o.entries {
+                let key = if prefix.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, x, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+/// The text content type of a single string reply, if it is HTML, CSS, JS or metrics text.
+fn sniff(text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    if ["<!DOCTYPE", "<!doctype", "<html", "<HTML"]
+        .iter()
+        .any(|p| t.starts_with(p))
+    {
+        return Some("text/html; charset=utf-8");
+    }
+    if t.starts_with("# HELP ") || t.starts_with("# TYPE ") {
+        return Some("text/plain; version=0.0.4; charset=utf-8");
+    }
+    let body = match t.strip_prefix("/*").and_then(|r| r.split_once("*/")) {
+        Some((_, rest)) => rest.trim_start(),
+        None => t,
+    };
+    let js = [
+        "var ",
+        "let ",
+        "const ",
+        "function ",
+        "(function",
+        "'use strict'",
+        "\"use strict\"",
+        "import ",
+        "export ",
+    ];
+    if js.iter().any(|p| body.starts_with(p)) || t.starts_with("//") {
+        return Some("text/javascript; charset=utf-8");
+    }
+    let css_start = body.chars().next().is_some_and(|c| {
+        c == ':' || c == '@' || c == '*' || c == '.' || c == '#' || c.is_ascii_alphabetic()
+    });
+    if css_start
+        && !body.starts_with('{')
+        && body.split('\n').next().is_some_and(|l| l.contains('{'))
+    {
+        let head = &body[..body.find('{').unwrap_or(0)];
+        if !head.contains(['<', '"', ';']) && !head.trim().is_empty() {
+            return Some("text/css; charset=utf-8");
+        }
+    }
+    None
+}
+
+/// The response for a finished request fiber; `path` is the request path (for extension typing).
+pub(super) fn build(ending: Ending, path: &str) -> Response {
+    match ending {
+        Ending::Failed(e) => Response::error(500, &e.summary_full()),
+        Ending::Done(None, _) => {
+            Response::json(200, r#"{"reason":"success","status":"OK"}"#.into())
+        }
+        Ending::Done(Some(r), vars) => {
+            let status = code_of(&r.status);
+            let mut data: Vec<(String, Value)> = Vec::new();
+            for (k, v) in &r.data {
+                let mut flat = Vec::new();
+                flatten(k, v, &mut flat);
+                data.extend(flat);
+            }
+            if data.is_empty() {
+                let found = FALLBACK_NAMES
+                    .iter()
+                    .find_map(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
+                if let Some(v) = found {
+                    let text = match v {
+                        Value::Str(s) => Value::Str(s),
+                        other => Value::str(&arovm_stdlib::value::to_description(&other)),
+                    };
+                    data.push(("value".into(), text));
+                }
+            }
+            if let [(_, Value::Str(s))] = data.as_slice() {
+                let lower = path.to_ascii_lowercase();
+                let by_ext = EXTENSIONS
+                    .iter()
+                    .find(|(e, _)| lower.ends_with(e))
+                    .map(|(_, t)| *t);
+                if let Some(ct) = by_ext.or_else(|| sniff(s)) {
+                    return Response {
+                        status,
+                        headers: vec![("Content-Type".into(), ct.into())],
+                        body: s.as_bytes().to_vec(),
+                    };
+                }
+            }
+            if status == 204 {
+                return Response {
+                    status,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                };
+            }
+            let mut o = Object::default();
+            if data.is_empty() {
+                o.insert(Rc::from("status"), Value::str(&r.status));
+                if !r.reason.is_empty() && r.reason != "_expression_" {
+                    o.insert(Rc::from("reason"), Value::str(&r.reason));
+                }
+            }
+            for (k, v) in data {
+                // Strings holding JSON (lists flattened by Return) go back out as JSON.
+                let v = match &v {
+                    Value::Str(s) if s.starts_with(['{', '[']) => from_json(s).unwrap_or(v),
+                    _ => v,
+                };
+                o.insert(Rc::from(k), v);
+            }
+            Response::json(status, to_json_wire(&Value::Object(Rc::new(o))))
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Network protocols, sans-IO: bytes in, events and bytes out. Only the reactor touches sockets.
+
+pub mod http;

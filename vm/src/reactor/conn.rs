@@ -1,0 +1,73 @@
+//! One accepted connection: its stream, input bytes not yet consumed, the output queue, and where
+//! it is in the request/response cycle. Per-connection memory stays small: no buffer is kept
+//! while idle (the reactor reads into one shared buffer).
+
+use mio::net::TcpStream;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+/// Where a connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for (the rest of) a request head or body.
+    Reading,
+    /// A request was handed to the app; waiting for its response.
+    Busy,
+    /// Writing the last response, then closing.
+    Closing,
+}
+
+/// An accepted connection.
+pub struct Conn {
+    /// The socket.
+    pub stream: TcpStream,
+    /// The peer.
+    pub peer: SocketAddr,
+    /// Bytes read but not yet parsed.
+    pub inbuf: Vec<u8>,
+    /// Chunks waiting to be written; shared chunks (broadcasts) are `Rc`s.
+    pub out: VecDeque<Rc<[u8]>>,
+    /// Bytes of `out[0]` already written.
+    pub out_pos: usize,
+    /// Total bytes queued.
+    pub out_bytes: usize,
+    /// Request/response phase.
+    pub phase: Phase,
+    /// Generation: distinguishes this connection from a later one in the same slot.
+    pub generation: u64,
+    /// The peer closed its side.
+    pub eof: bool,
+    /// `100 Continue` already sent for the current request.
+    pub sent_continue: bool,
+    /// Registered for WRITABLE.
+    pub want_write: bool,
+    /// When the current head (or idle) timeout expires.
+    pub deadline: std::time::Instant,
+}
+
+impl Conn {
+    /// A fresh connection.
+    pub fn new(stream: TcpStream, peer: SocketAddr, generation: u64) -> Conn {
+        Conn {
+            stream,
+            peer,
+            inbuf: Vec::new(),
+            out: VecDeque::new(),
+            out_pos: 0,
+            out_bytes: 0,
+            phase: Phase::Reading,
+            generation,
+            eof: false,
+            sent_continue: false,
+            want_write: false,
+            deadline: std::time::Instant::now(),
+        }
+    }
+
+    /// Queues bytes for writing.
+    pub fn queue(&mut self, bytes: Rc<[u8]>) {
+        self.out_bytes += bytes.len();
+        self.out.push_back(bytes);
+    }
+}

@@ -1,0 +1,435 @@
+//! The reactor: one `mio::Poll` on one thread. It accepts, reads until `WouldBlock`, parses with
+//! the sans-IO protocol modules, writes queued output with partial-write handling, enforces the
+//! limits and timeouts, and turns signals into an event. It knows nothing of fibers or values:
+//! it hands [`Inbound`] events to the driver and takes responses back.
+
+pub mod conn;
+pub mod limits;
+pub mod signals;
+pub mod timers;
+
+use crate::net::http::errors::HttpError;
+use crate::net::http::request::{self, Parsed, Request};
+use crate::net::http::response::{http_date, Response};
+use conn::{Conn, Phase};
+use limits::Limits;
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use signals::Signals;
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use timers::{TimerKey, Timers};
+
+const SIGNAL: Token = Token(0);
+const LISTENER_BASE: usize = 1;
+const MAX_LISTENERS: usize = 64;
+const CONN_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
+
+/// A connection handle that stays valid only for the connection it was made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConnId {
+    slot: usize,
+    generation: u64,
+}
+
+/// What the reactor reports to the driver.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A complete HTTP request on a connection.
+    Request {
+        /// The connection (answer with [`Reactor::respond`]).
+        conn: ConnId,
+        /// The request.
+        req: Request,
+        /// The peer's address.
+        peer: SocketAddr,
+    },
+    /// SIGINT or SIGTERM.
+    Shutdown,
+}
+
+/// The event loop's I/O half.
+pub struct Reactor {
+    poll: Poll,
+    events: Events,
+    listeners: Vec<Option<TcpListener>>,
+    conns: Vec<Option<Conn>>,
+    free: Vec<usize>,
+    open: usize,
+    next_generation: u64,
+    timers: Timers,
+    signals: Option<Signals>,
+    read_buf: Vec<u8>,
+    limits: Limits,
+    accept_paused: bool,
+    date_cache: (i64, String),
+    inbound: Vec<Inbound>,
+}
+
+impl Reactor {
+    /// A reactor with signal handling installed.
+    pub fn new(limits: Limits) -> std::io::Result<Reactor> {
+        let poll = Poll::new()?;
+        let mut signals = Signals::install().ok();
+        if let Some(s) = signals.as_mut() {
+            poll.registry()
+                .register(&mut s.rx, SIGNAL, Interest::READABLE)?;
+        }
+        Ok(Reactor {
+            poll,
+            events: Events::with_capacity(1024),
+            listeners: Vec::new(),
+            conns: Vec::new(),
+            free: Vec::new(),
+            open: 0,
+            next_generation: 1,
+            timers: Timers::default(),
+            signals,
+            read_buf: vec![0; 64 * 1024],
+            limits,
+            accept_paused: false,
+            date_cache: (0, String::new()),
+            inbound: Vec::new(),
+        })
+    }
+
+    /// Starts listening on `addr`; returns the bound address (port 0 picks a free one).
+    pub fn listen(&mut self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        if self.listeners.len() >= MAX_LISTENERS {
+            return Err(std::io::Error::other("too many listeners"));
+        }
+        let mut l = TcpListener::bind(addr)?;
+        let token = Token(LISTENER_BASE + self.listeners.len());
+        self.poll
+            .registry()
+            .register(&mut l, token, Interest::READABLE)?;
+        let local = l.local_addr()?;
+        self.listeners.push(Some(l));
+        Ok(local)
+    }
+
+    /// Stops accepting (shutdown): listeners are closed, connections keep running.
+    pub fn close_listeners(&mut self) {
+        for l in self.listeners.iter_mut() {
+            if let Some(mut l) = l.take() {
+                let _ = self.poll.registry().deregister(&mut l);
+            }
+        }
+    }
+
+    /// True while a listener is open.
+    pub fn is_listening(&self) -> bool {
+        self.listeners.iter().any(Option::is_some)
+    }
+
+    /// Connections currently open.
+    pub fn open_connections(&self) -> usize {
+        self.open
+    }
+
+    fn date(&mut self) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        if self.date_cache.0 != now {
+            self.date_cache = (now, http_date(now));
+        }
+        self.date_cache.1.clone()
+    }
+
+    /// Waits for I/O (at most `timeout`) and returns what happened.
+    pub fn poll(&mut self, timeout: Option<Duration>) -> Vec<Inbound> {
+        let timeout = match (timeout, self.timers.next()) {
+            (t, Some(at)) => {
+                let until = at.saturating_duration_since(Instant::now());
+                Some(t.map_or(until, |t| t.min(until)))
+            }
+            (t, None) => t,
+        };
+        if let Err(e) = self.poll.poll(&mut self.events, timeout) {
+            if e.kind() != ErrorKind::Interrupted {
+                eprintln!("arovm: poll failed: {e}");
+            }
+        }
+        let tokens: Vec<Token> = self.events.iter().map(|e| e.token()).collect();
+        for token in tokens {
+            match token.0 {
+                0 => {
+                    if self.signals.as_mut().is_some_and(|s| s.drain()) {
+                        self.inbound.push(Inbound::Shutdown);
+                    }
+                }
+                t if t < CONN_BASE => self.accept(t - LISTENER_BASE),
+                t => {
+                    let slot = t - CONN_BASE;
+                    self.flush(slot);
+                    self.pump(slot);
+                }
+            }
+        }
+        self.expire();
+        std::mem::take(&mut self.inbound)
+    }
+
+    fn accept(&mut self, index: usize) {
+        if self.accept_paused {
+            return;
+        }
+        loop {
+            let Some(Some(listener)) = self.listeners.get(index) else {
+                return;
+            };
+            match listener.accept() {
+                Ok((stream, peer)) => {
+                    if self.open >= self.limits.max_connections {
+                        drop(stream); // over the limit: accepted and closed at once
+                        continue;
+                    }
+                    self.add_conn(stream, peer);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // EMFILE/ENFILE and friends: pause accepting briefly instead of spinning.
+                    if e.raw_os_error() != Some(103) {
+                        self.accept_paused = true;
+                        self.timers.add(
+                            Instant::now() + Duration::from_millis(100),
+                            TimerKey::Accept,
+                        );
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn add_conn(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        let _ = stream.set_nodelay(true);
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.conns.push(None);
+                self.conns.len() - 1
+            }
+        };
+        if self
+            .poll
+            .registry()
+            .register(&mut stream, Token(CONN_BASE + slot), Interest::READABLE)
+            .is_err()
+        {
+            self.free.push(slot);
+            return;
+        }
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let mut c = Conn::new(stream, peer, generation);
+        c.deadline = Instant::now() + self.limits.head_timeout;
+        self.timers
+            .add(c.deadline, TimerKey::Conn(slot, generation));
+        self.conns[slot] = Some(c);
+        self.open += 1;
+        self.pump(slot);
+    }
+
+    /// Reads what is available and parses requests while the connection is ready for one.
+    fn pump(&mut self, slot: usize) {
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        // Bound buffered input: a client pipelining while we are busy waits in the kernel.
+        let cap = self.limits.max_head + self.limits.max_body + 16 * 1024;
+        let mut closed = false;
+        while c.inbuf.len() < cap && !c.eof {
+            match c.stream.read(&mut self.read_buf) {
+                Ok(0) => c.eof = true,
+                Ok(n) => {
+                    if c.inbuf.is_empty() && c.phase == Phase::Reading {
+                        // A new request starts: it must complete within the head timeout.
+                        c.deadline = Instant::now() + self.limits.head_timeout;
+                        self.timers
+                            .add(c.deadline, TimerKey::Conn(slot, c.generation));
+                    }
+                    c.inbuf.extend_from_slice(&self.read_buf[..n]);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        if closed {
+            return self.close(slot);
+        }
+        self.parse_next(slot);
+    }
+
+    fn parse_next(&mut self, slot: usize) {
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        if c.phase != Phase::Reading {
+            return;
+        }
+        if c.inbuf.is_empty() {
+            if c.eof && c.out.is_empty() {
+                self.close(slot);
+            }
+            return;
+        }
+        match request::parse(&c.inbuf, &self.limits) {
+            Ok(Parsed::Complete(req, used)) => {
+                c.inbuf.drain(..used);
+                c.phase = Phase::Busy;
+                c.sent_continue = false;
+                if c.inbuf.capacity() > 64 * 1024 && c.inbuf.len() < 1024 {
+                    c.inbuf.shrink_to_fit();
+                }
+                let conn = ConnId {
+                    slot,
+                    generation: c.generation,
+                };
+                let peer = c.peer;
+                self.inbound.push(Inbound::Request { conn, req, peer });
+            }
+            Ok(Parsed::Partial { expects_continue }) => {
+                if expects_continue && !c.sent_continue {
+                    c.sent_continue = true;
+                    c.queue(Rc::from(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]));
+                    self.flush(slot);
+                } else if c.eof {
+                    self.close(slot);
+                }
+            }
+            Err(e) => self.fail(slot, e),
+        }
+    }
+
+    /// Answers a protocol error and closes after writing.
+    fn fail(&mut self, slot: usize, e: HttpError) {
+        let date = self.date();
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let bytes = Response::error(e.status(), e.message()).encode(false, false, &date);
+        c.inbuf.clear();
+        c.phase = Phase::Closing;
+        c.queue(Rc::from(bytes));
+        self.flush(slot);
+    }
+
+    /// Sends the response to a request; the connection then reads the next request or closes.
+    pub fn respond(&mut self, conn: ConnId, resp: &Response, head_only: bool, keep_alive: bool) {
+        let date = self.date();
+        let Some(Some(c)) = self.conns.get_mut(conn.slot) else {
+            return;
+        };
+        if c.generation != conn.generation || c.phase != Phase::Busy {
+            return; // the client went away meanwhile
+        }
+        let keep = keep_alive && !c.eof;
+        let bytes = resp.encode(head_only, keep, &date);
+        c.queue(Rc::from(bytes));
+        c.phase = if keep { Phase::Reading } else { Phase::Closing };
+        if keep {
+            c.deadline = Instant::now() + self.limits.idle_timeout;
+            self.timers
+                .add(c.deadline, TimerKey::Conn(conn.slot, c.generation));
+        }
+        self.flush(conn.slot);
+        if keep {
+            self.pump(conn.slot);
+        }
+    }
+
+    /// Writes queued output until done or `WouldBlock` (then waits for WRITABLE).
+    fn flush(&mut self, slot: usize) {
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let mut failed = false;
+        while let Some(front) = c.out.front().cloned() {
+            match c.stream.write(&front[c.out_pos..]) {
+                Ok(n) => {
+                    c.out_pos += n;
+                    c.out_bytes -= n;
+                    if c.out_pos == front.len() {
+                        c.out.pop_front();
+                        c.out_pos = 0;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if failed {
+            return self.close(slot);
+        }
+        let want = !c.out.is_empty();
+        if want != c.want_write {
+            c.want_write = want;
+            let interest = if want {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            let _ =
+                self.poll
+                    .registry()
+                    .reregister(&mut c.stream, Token(CONN_BASE + slot), interest);
+        }
+        if !want {
+            if c.out.capacity() > 16 {
+                c.out.shrink_to_fit();
+            }
+            if c.phase == Phase::Closing {
+                self.close(slot);
+            }
+        }
+    }
+
+    fn close(&mut self, slot: usize) {
+        if let Some(Some(mut c)) = self.conns.get_mut(slot).map(Option::take) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
+            self.free.push(slot);
+            self.open -= 1;
+        }
+    }
+
+    /// Head and idle timeouts, and accept retries.
+    fn expire(&mut self) {
+        let now = Instant::now();
+        for key in self.timers.expired(now) {
+            match key {
+                TimerKey::Accept => {
+                    self.accept_paused = false;
+                    for i in 0..self.listeners.len() {
+                        self.accept(i);
+                    }
+                }
+                TimerKey::Conn(slot, generation) => {
+                    let Some(Some(c)) = self.conns.get(slot) else {
+                        continue;
+                    };
+                    if c.generation != generation || c.phase != Phase::Reading || now < c.deadline {
+                        continue;
+                    }
+                    if c.inbuf.is_empty() {
+                        self.close(slot); // idle keep-alive connection
+                    } else {
+                        self.fail(slot, HttpError::Timeout);
+                    }
+                }
+            }
+        }
+    }
+}
