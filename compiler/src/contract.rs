@@ -14,6 +14,12 @@ pub struct Route {
     pub path: String,
     /// The operationId (= the feature set that handles it).
     pub operation: String,
+    /// Declares a `101` response: a WebSocket upgrade, which needs no feature set.
+    pub websocket: bool,
+    /// Byte offset of the operationId in the YAML (for diagnostics).
+    pub offset: u32,
+    /// Query parameters declared with `schema: {type: array}` (they arrive as lists).
+    pub array_params: Vec<String>,
 }
 
 /// What the contract tells the runtime.
@@ -106,10 +112,37 @@ pub fn parse(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Cont
                     );
                     continue;
                 };
+                let websocket = match &op["responses"] {
+                    Yaml::Hash(h) => h.keys().any(|k| match k {
+                        Yaml::Integer(101) => true,
+                        Yaml::String(s) => s == "101",
+                        _ => false,
+                    }),
+                    _ => false,
+                };
+                let mut array_params = Vec::new();
+                for params in [&item["parameters"], &op["parameters"]] {
+                    if let Yaml::Array(ps) = params {
+                        for p in ps {
+                            if p["in"].as_str() == Some("query")
+                                && p["schema"]["type"].as_str() == Some("array")
+                            {
+                                if let Some(n) = p["name"].as_str() {
+                                    array_params.push(n.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+                let needle = format!("operationId: {operation}");
+                let offset = text.find(&needle).map_or(0, |i| i + 13) as u32;
                 routes.push(Route {
                     method: method.to_ascii_uppercase(),
                     path: path.to_string(),
                     operation: operation.to_string(),
+                    websocket,
+                    offset,
+                    array_params,
                 });
             }
         }

@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod lexer;
 pub mod parser;
 pub mod source;
+pub mod template;
 
 use bytecode::{Program, Resource};
 use diagnostics::Diagnostics;
@@ -38,9 +39,29 @@ pub fn compile_sources(
         let parsed = parser::parse_file(id, &sources.file(id).text, &mut diags);
         sets.extend(parsed);
     }
+    app_checks(&sets, &sources, &mut diags);
+    for r in &resources {
+        let Some(path) = r.path.strip_prefix("templates/") else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&r.bytes);
+        let generated = template::to_aro(path, &text);
+        let id = sources.add(format!("{} (template)", r.path), generated);
+        let body = parser::parse_statements(id, &sources.file(id).text, &mut diags);
+        sets.push(ast::FeatureSet {
+            name: format!("template:{path}"),
+            activity: "Template".into(),
+            guard: None,
+            body,
+            span: source::Span {
+                file: id,
+                lo: 0,
+                hi: 0,
+            },
+        });
+    }
     let mut strings = codegen::Interner::default();
     let mut program = Program::default();
-    app_checks(&sets, &sources, &mut diags);
     for fs in &sets {
         let code = codegen::feature_set(fs, &sources, &mut strings, &mut diags);
         program.feature_sets.push(code);
@@ -62,11 +83,29 @@ pub fn compile_sources(
                 .iter()
                 .position(|fs| fs.name == r.operation)
                 .map_or(bytecode::NONE, |i| i as u32);
+            if handler == bytecode::NONE && !r.websocket {
+                let span = source::Span {
+                    file,
+                    lo: r.offset,
+                    hi: r.offset + r.operation.len() as u32,
+                };
+                diags.error_hint(
+                    span,
+                    format!(
+                        "Missing ARO feature set handler: {} {} requires feature set named '{}'",
+                        r.method.to_ascii_lowercase(),
+                        r.path,
+                        r.operation
+                    ),
+                    "Create feature sets with names matching the operationIds in your OpenAPI contract.",
+                );
+            }
             program.routes.push(bytecode::RouteInfo {
                 method: strings.intern(&r.method),
                 path: strings.intern(&r.path),
                 operation: strings.intern(&r.operation),
                 handler,
+                array_params: r.array_params.iter().map(|a| strings.intern(a)).collect(),
             });
         }
     } else {

@@ -5,7 +5,10 @@
 //! Case layout: `cases/<area>/<case>/` holds `main.aro` (and any other app files) plus
 //! `expected.stdout`, optional `expected.stderr`, optional `expected.status` (default 0).
 //! A case expecting status 2 is a negative (compile-error) case: only `arovm build` runs and its
-//! stderr is compared with `expected.stderr`.
+//! stderr is compared with `expected.stderr`. A case with `http.script` is an HTTP case (see
+//! [`http`]): the app serves on a free loopback port and the script's requests are checked.
+
+mod http;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +21,10 @@ fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            if p.join("main.aro").exists() || p.join("expected.stdout").exists() {
+            if p.join("main.aro").exists()
+                || p.join("expected.stdout").exists()
+                || p.join("http.script").exists()
+            {
                 out.push(p);
             } else {
                 cases(&p, out);
@@ -131,6 +137,34 @@ fn main() {
             if !name.contains(f.as_str()) {
                 continue;
             }
+        }
+        if let Some(script) = read(&case.join("http.script")) {
+            let arob =
+                std::env::temp_dir().join(format!("arovm-conf-http-{}.arob", std::process::id()));
+            let built = Command::new(&arovm)
+                .args(["build", ".", "-o"])
+                .arg(&arob)
+                .current_dir(case)
+                .output();
+            let problems = match built {
+                Ok(o) if o.status.success() => http::run(&arovm, &arob, case, &script),
+                Ok(o) => vec![format!(
+                    "build failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                )],
+                Err(e) => vec![format!("cannot run arovm: {e}")],
+            };
+            let _ = std::fs::remove_file(&arob);
+            if problems.is_empty() {
+                passed += 1;
+            } else {
+                failed += 1;
+                println!("FAIL {name}");
+                for p in problems {
+                    println!("    {p}");
+                }
+            }
+            continue;
         }
         let exp_status: i32 = read(&case.join("expected.status"))
             .and_then(|s| s.trim().parse().ok())

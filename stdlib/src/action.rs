@@ -22,6 +22,8 @@ pub struct Operand<'a> {
     /// Why `value` is `None` when the name is bound but its qualifier path is not
     /// (`Property 'age' not found on Object`).
     pub missing: Option<String>,
+    /// Written with an article (`with the <x>`): a named object, not an expression.
+    pub article: bool,
 }
 
 impl Operand<'_> {
@@ -147,6 +149,16 @@ pub enum IoRequest {
     StopHttp,
     /// Perform an outbound HTTP request; resumed with the response value.
     Http(HttpCall),
+    /// Render the template at `path` (under `templates/`) with the caller's variables plus
+    /// `with`; resumed with the text, or (`append`) the text is added to the caller's template.
+    Render {
+        /// Path under `templates/`.
+        path: String,
+        /// Extra variables (`with { k: v }`).
+        with: Option<Value>,
+        /// `Include`: append to the caller's own template output.
+        append: bool,
+    },
 }
 
 /// What an action produced.
@@ -197,4 +209,6 @@ pub trait Host {
     fn repos(&mut self) -> &mut Repositories;
     /// A repository changed: queue its observers with this event object.
     fn repo_changed(&mut self, repo: &str, event: Value);
+    /// Appends to the template being rendered; false when no template is being rendered.
+    fn write_template(&mut self, text: &str) -> bool;
 }

@@ -76,6 +76,7 @@ actions! {
     Connect: Server = ["connect"],
     Require: Request = ["require"],
     Given: Own = ["given"],
+    Include: Response = ["include", "embed", "insert"],
     Assert: Response = ["then", "assert"],
 }
 

@@ -67,6 +67,8 @@ pub struct Clause {
     pub value: Operand,
     /// Span of the clause word.
     pub span: Span,
+    /// Written with an article (`with the <x>`): a named object rather than an expression.
+    pub article: bool,
 }
 
 /// `Action [article] <result> clause* [when cond].`

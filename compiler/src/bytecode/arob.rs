@@ -56,6 +56,10 @@ pub fn write(p: &Program) -> Vec<u8> {
         w.u32(r.path);
         w.u32(r.operation);
         w.u32(r.handler);
+        w.u64(r.array_params.len() as u64);
+        for &a in &r.array_params {
+            w.u32(a);
+        }
     }
     let body = w.buf;
     let mut out = Vec::with_capacity(HEADER_LEN + body.len());
@@ -132,6 +136,7 @@ fn write_fs(w: &mut Writer, fs: &FeatureSetCode) {
         for c in &s.clauses {
             w.u32(c.word);
             write_arg(w, &c.arg);
+            w.u8(c.article as u8);
         }
         w.u32(s.text);
         w.u32(s.file);
@@ -248,6 +253,7 @@ fn read_body(r: &mut Reader) -> DResult<Program> {
             path: r.u32("route")?,
             operation: r.u32("route")?,
             handler: r.u32("route")?,
+            array_params: read_list(r, "route")?,
         });
     }
     if r.pos != r.buf.len() {
@@ -312,6 +318,7 @@ fn read_fs(r: &mut Reader) -> DResult<FeatureSetCode> {
             clauses.push(ClauseInfo {
                 word: r.u32("clause")?,
                 arg: read_arg(r)?,
+                article: r.u8("clause")? != 0,
             });
         }
         fs.stmts.push(StmtInfo {
@@ -347,6 +354,9 @@ fn validate(p: &Program) -> Result<(), DecodeError> {
         s_ok(r.method, "route method")?;
         s_ok(r.path, "route path")?;
         s_ok(r.operation, "route operation")?;
+        for &a in &r.array_params {
+            s_ok(a, "route parameter")?;
+        }
         if r.handler != NONE && r.handler as usize >= p.feature_sets.len() {
             return Err(bad("route handler", r.handler));
         }

@@ -54,6 +54,8 @@ pub struct ClauseInfo {
     pub word: u32,
     /// The operand.
     pub arg: Arg,
+    /// Written with an article (`with the <x>`).
+    pub article: bool,
 }
 
 /// The static part of one action statement.
@@ -120,6 +122,8 @@ pub struct RouteInfo {
     pub operation: u32,
     /// Feature set handling it, or [`NONE`] when the app has none of that name.
     pub handler: u32,
+    /// Query parameters declared as arrays (string indices).
+    pub array_params: Vec<u32>,
 }
 
 /// A whole compiled application.

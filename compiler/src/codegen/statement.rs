@@ -297,7 +297,11 @@ impl Gen<'_> {
             }
             let word = self.strings.intern(&c.word);
             let arg = self.operand(&c.value);
-            clauses.push(ClauseInfo { word, arg });
+            clauses.push(ClauseInfo {
+                word,
+                arg,
+                article: c.article,
+            });
         }
         let text = self.statement_text(a);
         let (line, _) = self.sources.file(a.span.file).line_col(a.span.lo);
@@ -388,6 +392,7 @@ impl Gen<'_> {
         out.push(ClauseInfo {
             word: self.strings.intern("where"),
             arg: Arg::Desc(fd),
+            article: false,
         });
         match rhs {
             Some(r) => self.expr(r),
@@ -399,6 +404,7 @@ impl Gen<'_> {
         out.push(ClauseInfo {
             word: self.strings.intern(&format!("where {op}")),
             arg: Arg::Expr,
+            article: false,
         });
     }
 

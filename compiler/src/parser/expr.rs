@@ -208,10 +208,14 @@ impl Parser<'_> {
         loop {
             let t = self.peek().span;
             let next = self.peek_at(1);
+            // `.name` right after a value is member access; `.Verb` (capitalised) ends a statement.
             if self.at(&TokenKind::Dot)
                 && t.lo == e.span.hi
                 && next.span.lo == t.hi
                 && matches!(next.kind, TokenKind::Word)
+                && !self
+                    .text_of(next.span)
+                    .starts_with(|c: char| c.is_uppercase())
             {
                 self.bump();
                 let name_tok = self.bump();

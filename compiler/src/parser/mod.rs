@@ -23,6 +23,29 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Feat
     p.file_items()
 }
 
+/// Parses a bare statement list (a template's generated body) into statements.
+pub fn parse_statements(
+    file: FileId,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Vec<crate::ast::Stmt> {
+    let tokens = lex(file, text, 0, text.len(), diags);
+    let mut p = Parser {
+        file,
+        text,
+        tokens,
+        pos: 0,
+        diags,
+    };
+    let body = p.block_body();
+    if !p.at(&TokenKind::Eof) {
+        let span = p.peek().span;
+        p.diags
+            .error(span, "Unmatched '}' in template (a loop closed twice?)");
+    }
+    body
+}
+
 /// Words that introduce a clause after the result of a statement.
 pub(crate) const PREPOSITIONS: &[&str] = &[
     "from",

@@ -135,6 +135,7 @@ impl Parser<'_> {
                         word: "where".into(),
                         value,
                         span,
+                        article: false,
                     });
                 }
                 Some(w) if TIME_UNITS.contains(&w) && !clauses.is_empty() => {
@@ -148,6 +149,7 @@ impl Parser<'_> {
                             span,
                         }),
                         span,
+                        article: false,
                     });
                 }
                 Some("default") => {
@@ -157,17 +159,21 @@ impl Parser<'_> {
                         word: "default".into(),
                         value,
                         span,
+                        article: false,
                     });
                 }
                 Some(w) if PREPOSITIONS.contains(&w) => {
                     let w = w.to_string();
                     let span = self.bump().span;
+                    let before = self.pos;
                     self.skip_article();
+                    let article = self.pos != before;
                     let value = self.operand()?;
                     clauses.push(Clause {
                         word: w,
                         value,
                         span,
+                        article,
                     });
                 }
                 // Reported by the lexer: abandon the statement quietly.

@@ -46,6 +46,7 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Keepalive => server::keepalive(call),
         Sleep => server::sleep(call),
         Given => own::create(call, host),
+        Include => response::include(call),
         Assert => response::assert(call),
     }
 }

@@ -371,6 +371,19 @@ pub(crate) fn compare(call: &Call) -> Result<Outcome, ActionError> {
 
 /// `Transform the <x: string|int|double|bool|json> from <value>`.
 pub(crate) fn transform(call: &Call) -> Result<Outcome, ActionError> {
+    if let Some(o) = call
+        .object()
+        .filter(|o| o.name == "template" && !o.specs.is_empty())
+    {
+        return Ok(Outcome::Suspend(
+            crate::action::IoRequest::Render {
+                path: o.specs.join("."),
+                with: call.with_value(),
+                append: false,
+            },
+            Value::Null,
+        ));
+    }
     let v = call.object_value()?;
     let op = call
         .result

@@ -5,8 +5,73 @@ use crate::repository::Change;
 use crate::value::{to_display, Value};
 use std::rc::Rc;
 
-/// `Log <x> to the <console[: error]>`.
+/// Escapes `& < > " '` for HTML.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The text a template prints for a value: strings raw, numbers without a trailing `.0`.
+fn template_text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Value::Float(f) => crate::value::format_float(*f),
+        other => to_display(other),
+    }
+}
+
+/// `Print <x> to the <template: filters>`: filters `escape`, `uppercase`, `lowercase`, `trim`.
+fn print_template(
+    call: &Call,
+    host: &mut dyn Host,
+    filters: &[&str],
+) -> Result<Outcome, ActionError> {
+    let mut text = match &call.result.value {
+        Some(v) => template_text(v),
+        None => {
+            return Err(ActionError::new(format!(
+                "Undefined variable: '{}'",
+                call.result.name
+            )))
+        }
+    };
+    for f in filters {
+        text = match *f {
+            "uppercase" => text.to_uppercase(),
+            "lowercase" => text.to_lowercase(),
+            "trim" => text.trim().to_string(),
+            _ => text,
+        };
+    }
+    if filters.contains(&"escape") {
+        text = html_escape(&text);
+    }
+    if host.write_template(&text) {
+        Ok(Outcome::Nothing)
+    } else {
+        Err(ActionError::new(
+            "Print to the <template> outside of a template",
+        ))
+    }
+}
+
+/// `Log <x> to the <console[: error]>` (also `Print ... to the <template>`).
 pub(crate) fn log(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
+    if let Some(o) = call.object().filter(|o| o.name == "template") {
+        let filters = o.specs.clone();
+        return print_template(call, host, &filters);
+    }
     let text = match &call.result.value {
         Some(v) => to_display(v),
         None => call.result.name.to_string(),
@@ -21,19 +86,24 @@ pub(crate) fn log(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionErr
 /// `Return an <OK: status> for the <reason> [with <data>]`.
 pub(crate) fn ret(call: &Call) -> Result<Outcome, ActionError> {
     let mut data = Vec::new();
-    let value = call.clause(&["with"]).and_then(|o| o.value.clone());
-    if let Some(v) = value.clone() {
-        push_data(&mut data, "value", v);
+    let with = call.clause(&["with"]);
+    let value = with.and_then(|o| o.value.clone());
+    match (with, value.clone()) {
+        // `with the <x>`: reported under its own name, as a named object.
+        (Some(o), Some(v)) if o.article => data.push((o.name.to_string(), v)),
+        (_, Some(v)) => push_data(&mut data, "value", v),
+        _ => {}
     }
     let reason = match call.object() {
         Some(o) if o.is_expr => "_expression_".to_string(),
         Some(o) => o.name.to_string(),
         None => String::new(),
     };
-    if let Some(o) = call.object() {
+    if let Some(o) = call.object().filter(|_| call.prep() != "with") {
         if !o.is_expr && !matches!(o.name, "status" | "response" | "application") {
             if let Some(v) = &o.value {
-                push_data(&mut data, o.name, v.clone());
+                // A named object is reported under its own name (`order.id`, ...).
+                data.push((o.name.to_string(), v.clone()));
             }
         }
     }
@@ -53,6 +123,10 @@ fn push_data(data: &mut Vec<(String, Value)>, name: &str, v: Value) {
             }
         }
         Value::List(_) => data.push(("data".into(), Value::str(&crate::value::to_json(&v)))),
+        Value::Str(ref s) if s.trim_start().starts_with('{') => match crate::value::from_json(s) {
+            Some(obj @ Value::Object(_)) => push_data(data, name, obj),
+            _ => data.push((name.to_string(), v)),
+        },
         other => data.push((name.to_string(), other)),
     }
 }
@@ -87,10 +161,16 @@ pub(crate) fn emit(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionEr
 
 /// `Store the <x> into the <name-repository>`: lists store element by element; observers fire.
 pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
-    let value =
-        call.result.value.clone().ok_or_else(|| {
-            ActionError::new(format!("Undefined variable: '{}'", call.result.name))
-        })?;
+    // `Store the <saved: item> into ...` stores `item` and binds `saved`.
+    let value = match call.result.spec() {
+        Some(_) => call
+            .result
+            .spec_value
+            .clone()
+            .or_else(|| call.result.value.clone()),
+        None => call.result.value.clone(),
+    }
+    .ok_or_else(|| ActionError::new(format!("Undefined variable: '{}'", call.result.name)))?;
     let repo = call
         .object()
         .map(|o| o.name)
@@ -156,4 +236,20 @@ pub(crate) fn assert(call: &Call) -> Result<Outcome, ActionError> {
             crate::value::to_description(&actual)
         )))
     }
+}
+
+/// `Include the <template: path> [with {...}]` inside a template: renders and appends.
+pub(crate) fn include(call: &Call) -> Result<Outcome, ActionError> {
+    let path = call.result.specs.join(".");
+    if call.result.name != "template" || path.is_empty() {
+        return Err(ActionError::new("Include needs <template: path>"));
+    }
+    Ok(Outcome::Suspend(
+        crate::action::IoRequest::Render {
+            path,
+            with: call.clause(&["with"]).and_then(|o| o.value.clone()),
+            append: true,
+        },
+        Value::Null,
+    ))
 }

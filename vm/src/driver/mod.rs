@@ -238,8 +238,8 @@ impl Driver<'_> {
                     req.method.as_str()
                 };
                 match self.router.route(method, trimmed) {
-                    Routed::Handler { fs, params } => {
-                        match request_env(&req, &params, &peer.ip().to_string()) {
+                    Routed::Handler { fs, params, arrays } => {
+                        match request_env(&req, &params, &arrays, &peer.ip().to_string()) {
                             Ok(env) => {
                                 let fid = self.sched.spawn_tracked(fs, env);
                                 self.pending.insert(

@@ -141,6 +141,12 @@ impl Reactor {
 
     /// Waits for I/O (at most `timeout`) and returns what happened.
     pub fn poll(&mut self, timeout: Option<Duration>) -> Vec<Inbound> {
+        // Requests parsed outside a poll (pipelined ones after a response) are due now.
+        let timeout = if self.inbound.is_empty() {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
         let timeout = match (timeout, self.timers.next()) {
             (t, Some(at)) => {
                 let until = at.saturating_duration_since(Instant::now());

@@ -32,6 +32,10 @@ pub struct Fiber {
     pub waiting_for: usize,
     /// Scratch memory for building strings; reset after each use, freed with the fiber.
     pub arena: Bump,
+    /// Output of the template this fiber renders (`Some` only for template fibers).
+    pub template: Option<String>,
+    /// A template fiber started by `Include`: its output is appended to the parent's template.
+    pub include: bool,
 }
 
 impl Fiber {
@@ -49,6 +53,8 @@ impl Fiber {
             parent: None,
             waiting_for: 0,
             arena: Bump::new(),
+            template: None,
+            include: false,
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct HostState {
     events: Vec<(String, Value)>,
     /// Repository changes not yet turned into observer fibers.
     changes: Vec<(String, Value)>,
+    /// The output of the template the running fiber renders (swapped in per action).
+    pub template: Option<String>,
     rng: u64,
 }
 
@@ -33,6 +35,7 @@ impl Default for HostState {
             repos: Repositories::default(),
             events: Vec::new(),
             changes: Vec::new(),
+            template: None,
             rng: seed | 1,
         }
     }
@@ -142,5 +145,15 @@ impl Host for HostState {
 
     fn repo_changed(&mut self, repo: &str, event: Value) {
         self.changes.push((repo.to_string(), event));
+    }
+
+    fn write_template(&mut self, text: &str) -> bool {
+        match self.template.as_mut() {
+            Some(t) => {
+                t.push_str(text);
+                true
+            }
+            None => false,
+        }
     }
 }

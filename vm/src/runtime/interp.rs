@@ -443,51 +443,58 @@ fn action(
     let at = f.stack.len().saturating_sub(n_expr);
     let mut exprs = f.stack.split_off(at).into_iter();
     let prog = cx.prog;
-    let mut operand = |cx: &mut Ctx, f: &Fiber, a: &Arg, apply_path: bool| -> Operand {
-        match *a {
-            Arg::Expr => Operand {
-                name: "_expression_",
-                specs: Vec::new(),
-                value: exprs.next(),
-                is_expr: true,
-                spec_value: None,
-                missing: None,
-            },
-            Arg::Desc(d) => {
-                let desc = &fs.descs[d as usize];
-                let (value, missing) = if apply_path {
-                    match cx.resolve(f, desc) {
-                        Ok(v) => (Some(v), None),
-                        Err(e) => (None, Some(e.action_text())),
+    let mut operand =
+        |cx: &mut Ctx, f: &Fiber, a: &Arg, apply_path: bool, is_result: bool| -> Operand {
+            match *a {
+                Arg::Expr => Operand {
+                    name: "_expression_",
+                    specs: Vec::new(),
+                    value: exprs.next(),
+                    is_expr: true,
+                    spec_value: None,
+                    missing: None,
+                    article: false,
+                },
+                Arg::Desc(d) => {
+                    let desc = &fs.descs[d as usize];
+                    let (value, missing) = if apply_path {
+                        match cx.resolve(f, desc) {
+                            Ok(v) => (Some(v), None),
+                            Err(e) => (None, Some(e.action_text())),
+                        }
+                    } else {
+                        (cx.base(f, desc), None)
+                    };
+                    let spec_value = match desc.specs.first() {
+                        Some(&s) if is_result => {
+                            let name = prog.s(s);
+                            let slot = fs.slots.iter().position(|&x| x == s);
+                            slot.and_then(|i| f.slots[i].clone())
+                                .or_else(|| cx.globals.get(&(fs.activity, Rc::from(name))).cloned())
+                        }
+                        _ => None,
+                    };
+                    Operand {
+                        name: prog.s(desc.base),
+                        specs: desc.specs.iter().map(|&s| prog.s(s)).collect(),
+                        value,
+                        is_expr: false,
+                        spec_value,
+                        missing,
+                        article: false,
                     }
-                } else {
-                    (cx.base(f, desc), None)
-                };
-                let spec_value = match desc.specs.first() {
-                    Some(&s) if !apply_path => {
-                        let name = prog.s(s);
-                        let slot = fs.slots.iter().position(|&x| x == s);
-                        slot.and_then(|i| f.slots[i].clone())
-                            .or_else(|| cx.globals.get(&(fs.activity, Rc::from(name))).cloned())
-                    }
-                    _ => None,
-                };
-                Operand {
-                    name: prog.s(desc.base),
-                    specs: desc.specs.iter().map(|&s| prog.s(s)).collect(),
-                    value,
-                    is_expr: false,
-                    spec_value,
-                    missing,
                 }
             }
-        }
-    };
-    let result = operand(cx, f, &st.result, role == Role::Response);
+        };
+    let result = operand(cx, f, &st.result, role == Role::Response, true);
     let clauses = st
         .clauses
         .iter()
-        .map(|c| (prog.s(c.word), operand(cx, f, &c.arg, true)))
+        .map(|c| {
+            let mut o = operand(cx, f, &c.arg, true, false);
+            o.article = c.article;
+            (prog.s(c.word), o)
+        })
         .collect();
     let call = Call {
         verb: prog.s(st.verb),
@@ -495,14 +502,16 @@ fn action(
         clauses,
     };
     cx.host.feature = prog.strs[fs.name as usize].clone();
+    cx.host.template = f.template.take();
     let outcome = actions::run(id, &call, cx.host);
+    f.template = cx.host.template.take();
     let result_slot = match st.result {
         Arg::Desc(d) => fs.descs[d as usize].slot,
         Arg::Expr => NONE,
     };
     match outcome {
         Ok(Outcome::Bind(v)) => {
-            if role != Role::Response && result_slot != NONE {
+            if result_slot != NONE {
                 f.slots[result_slot as usize] = Some(v);
             }
         }

@@ -220,6 +220,9 @@ impl<'p> Scheduler<'p> {
                 self.fibers[id] = Some(fiber);
                 self.keepalive.push(id);
             }
+            Halt::Suspended(IoRequest::Render { path, with, append }) => {
+                self.render(id, fiber, &path, with, append)
+            }
             Halt::Suspended(req) => {
                 self.fibers[id] = Some(fiber);
                 self.io.push((id, req));
@@ -243,7 +246,7 @@ impl<'p> Scheduler<'p> {
             }
             Halt::Finished(resp) => self.finish(id, fiber, Ending::Done(resp, Vec::new())),
             Halt::Failed(e) => {
-                if !self.tracked.contains(&id) {
+                if !self.tracked.contains(&id) && fiber.template.is_none() {
                     let name = self.prog.s(self.prog.program.feature_sets[fiber.fs].name);
                     eprintln!("[{name}] Handler error: {}", e.render());
                 }
@@ -252,7 +255,69 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    fn finish(&mut self, id: FiberId, fiber: Fiber, ending: Ending) {
+    /// Starts the template fiber for `path` with the caller's variables; the caller waits.
+    fn render(
+        &mut self,
+        id: FiberId,
+        mut fiber: Fiber,
+        path: &str,
+        with: Option<Value>,
+        append: bool,
+    ) {
+        let name = format!("template:{path}");
+        let Some(fs) = self.prog.feature_set(&name, None) else {
+            fiber.pending_bind = None;
+            fiber.pending_error = Some(format!("Template not found: ./templates/{path}"));
+            self.fibers[id] = Some(fiber);
+            self.ready.push_back(id);
+            return;
+        };
+        // The template sees the caller's variables (locals, then framework ones) and `with`.
+        let code = &self.prog.program.feature_sets[fiber.fs];
+        let mut env: Vec<(Rc<str>, Value)> = Vec::new();
+        if let Some(Value::Object(o)) = &with {
+            env.extend(o.entries.iter().cloned());
+        }
+        for (&sym, v) in code.slots.iter().zip(&fiber.slots) {
+            if let (Some(v), true) = (v, sym != arovm_compiler::bytecode::NONE) {
+                env.push((self.prog.strs[sym as usize].clone(), v.clone()));
+            }
+        }
+        env.extend(fiber.env.iter().cloned());
+        fiber.waiting_for = 1;
+        self.fibers[id] = Some(fiber);
+        let child = self.spawn(fs, env);
+        self.ready.pop_back();
+        if let Some(c) = self.fibers[child].as_mut() {
+            c.parent = Some(id);
+            c.template = Some(String::new());
+            c.include = append;
+        }
+        self.ready.push_front(child);
+    }
+
+    fn finish(&mut self, id: FiberId, mut fiber: Fiber, ending: Ending) {
+        if let (Some(p), Some(text)) = (fiber.parent, fiber.template.take()) {
+            // A rendered template hands its text (or its failure) to the caller.
+            if let Some(parent) = self.fibers[p].as_mut() {
+                match &ending {
+                    Ending::Failed(e) => {
+                        parent.pending_bind = None;
+                        parent.pending_error = Some(e.summary());
+                    }
+                    Ending::Done(..) if fiber.include => {
+                        if let Some(t) = parent.template.as_mut() {
+                            t.push_str(&text);
+                        }
+                    }
+                    Ending::Done(..) => {
+                        if let Some((_, v)) = parent.pending_bind.as_mut() {
+                            *v = Value::str(&text);
+                        }
+                    }
+                }
+            }
+        }
         if let Some(p) = fiber.parent {
             if let Some(parent) = self.fibers[p].as_mut() {
                 parent.waiting_for = parent.waiting_for.saturating_sub(1);

@@ -67,7 +67,16 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
             });
         }
         Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeadTooLarge),
-        Err(httparse::Error::Version) => return Err(HttpError::VersionNotSupported),
+        Err(httparse::Error::Version) => {
+            // `HTTP/2.0` is a version we do not speak; anything else is just malformed.
+            let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
+            let line = String::from_utf8_lossy(&buf[..line_end]);
+            return Err(if line.contains(" HTTP/") {
+                HttpError::VersionNotSupported
+            } else {
+                HttpError::BadRequest("malformed request line")
+            });
+        }
         Err(_) => return Err(HttpError::BadRequest("malformed request line or header")),
     };
     if head_len > limits.max_head {

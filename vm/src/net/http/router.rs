@@ -14,6 +14,7 @@ struct Route {
     segs: Vec<Seg>,
     handler: Option<usize>,
     operation: String,
+    arrays: Vec<String>,
 }
 
 /// The routing table built once at load.
@@ -30,6 +31,8 @@ pub enum Routed {
         fs: usize,
         /// `{name}` → value, in template order.
         params: Vec<(String, String)>,
+        /// Query parameters declared as arrays.
+        arrays: Vec<String>,
     },
     /// The route exists but no feature set has its operationId.
     Unimplemented(String),
@@ -72,7 +75,7 @@ pub fn percent_decode(s: &str, plus: bool) -> String {
 impl Router {
     /// Builds the table from the program's routes.
     pub fn new(prog: &Loaded) -> Router {
-        let routes = prog
+        let mut routes: Vec<Route> = prog
             .program
             .routes
             .iter()
@@ -88,8 +91,19 @@ impl Router {
                     .collect(),
                 handler: (r.handler != NONE).then_some(r.handler as usize),
                 operation: prog.s(r.operation).to_string(),
+                arrays: r
+                    .array_params
+                    .iter()
+                    .map(|&a| prog.s(a).to_string())
+                    .collect(),
             })
             .collect();
+        // Most specific first: 10 per segment, 5 more per literal segment (the reference's rule).
+        let score = |r: &Route| {
+            let lits = r.segs.iter().filter(|s| matches!(s, Seg::Lit(_))).count();
+            10 * r.segs.len() + 5 * lits
+        };
+        routes.sort_by_key(|r| std::cmp::Reverse(score(r)));
         Router { routes }
     }
 
@@ -123,7 +137,11 @@ impl Router {
                 continue;
             }
             return match r.handler {
-                Some(fs) => Routed::Handler { fs, params },
+                Some(fs) => Routed::Handler {
+                    fs,
+                    params,
+                    arrays: r.arrays.clone(),
+                },
                 None => Routed::Unimplemented(r.operation.clone()),
             };
         }
