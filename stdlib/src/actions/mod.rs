@@ -16,7 +16,8 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
     match id {
         Extract => request::extract(call),
         Retrieve => request::retrieve(call, host),
-        Receive | Read | Request => request::passthrough(call),
+        Receive | Read => request::passthrough(call),
+        Request => request::http(call),
         Require => request::require(call),
         Compute => own::compute(call),
         Validate => own::validate(call),

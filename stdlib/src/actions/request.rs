@@ -166,3 +166,81 @@ pub(crate) fn require(call: &Call) -> Result<Outcome, ActionError> {
         None => Ok(Outcome::Nothing),
     }
 }
+
+/// `Request the <r> from <url>` (GET), `to <url>` (POST), `via PUT <url>`, with an optional
+/// config `with { method, headers, body }` (or a plain body): suspends until the response.
+pub(crate) fn http(call: &Call) -> Result<Outcome, ActionError> {
+    use crate::action::{HttpCall, IoRequest};
+    let target = call
+        .clauses
+        .iter()
+        .find(|(w, _)| matches!(*w, "from" | "to" | "via" | "at" | "on"))
+        .map(|(w, o)| (*w, o));
+    let Some((prep, obj)) = target else {
+        return Err(ActionError::new(
+            "Request needs a URL: Request the <r> from <url>",
+        ));
+    };
+    let url = match &obj.value {
+        Some(Value::Str(s)) => s.to_string(),
+        Some(other) => crate::value::to_display(other),
+        None if obj.name.starts_with("http") => obj.name.to_string(),
+        None => {
+            return Err(ActionError::new(format!(
+                "Undefined variable: '{}'",
+                obj.name
+            )))
+        }
+    };
+    let with = call.clause(&["with"]).and_then(|o| o.value.clone());
+    let config = match &with {
+        Some(Value::Object(o))
+            if ["method", "headers", "body", "timeout"]
+                .iter()
+                .any(|k| o.get(k).is_some()) =>
+        {
+            Some(o.clone())
+        }
+        _ => None,
+    };
+    let method = config
+        .as_ref()
+        .and_then(|c| c.get("method"))
+        .map(|m| crate::value::to_display(m).to_ascii_uppercase())
+        .unwrap_or_else(|| match prep {
+            "to" => "POST".into(),
+            "via" => obj.spec().map_or("GET".into(), |s| s.to_ascii_uppercase()),
+            _ => "GET".into(),
+        });
+    let headers = config
+        .as_ref()
+        .and_then(|c| c.get("headers"))
+        .and_then(|h| match h {
+            Value::Object(o) => Some(
+                o.entries
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            crate::value::to_display(v).trim().to_string(),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let body = match &config {
+        Some(c) => c.get("body").cloned(),
+        None => with,
+    };
+    Ok(Outcome::Suspend(
+        IoRequest::Http(HttpCall {
+            method,
+            url,
+            headers,
+            body,
+        }),
+        Value::Null,
+    ))
+}

@@ -7,6 +7,7 @@
 mod reply;
 
 use crate::loader::Loaded;
+use crate::net::http::client::ClientResponse;
 use crate::net::http::content::request_env;
 use crate::net::http::errors::HttpError;
 use crate::net::http::response::Response;
@@ -16,8 +17,8 @@ use crate::reactor::{ConnId, Inbound, Reactor};
 use crate::runtime::app::response_lines;
 use crate::runtime::fiber::FiberId;
 use crate::runtime::scheduler::{Ending, Scheduler};
-use arovm_stdlib::action::{Host, IoRequest};
-use arovm_stdlib::value::Value;
+use arovm_stdlib::action::{Host, HttpCall, IoRequest};
+use arovm_stdlib::value::{from_json, to_json, Value};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::Rc;
@@ -64,6 +65,9 @@ struct Driver<'p> {
     pending: HashMap<FiberId, Pending>,
     opts: RunOptions,
     shutting_down: bool,
+    /// Outbound requests in flight: tag → waiting fiber.
+    clients: HashMap<u64, FiberId>,
+    next_tag: u64,
 }
 
 /// Runs the app; returns the process exit code (0 ok, 1 runtime error).
@@ -76,6 +80,8 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         pending: HashMap::new(),
         opts,
         shutting_down: false,
+        clients: HashMap::new(),
+        next_tag: 1,
     };
     d.lifecycle()
 }
@@ -180,6 +186,7 @@ impl Driver<'_> {
         let active = self.reactor.is_some()
             && (self.listening()
                 || !self.pending.is_empty()
+                || !self.clients.is_empty()
                 || self
                     .reactor
                     .as_ref()
@@ -203,6 +210,11 @@ impl Driver<'_> {
 
     fn inbound(&mut self, ev: Inbound) {
         match ev {
+            Inbound::ClientDone { tag, result } => {
+                if let Some(fid) = self.clients.remove(&tag) {
+                    self.sched.resume(fid, result.map(client_value));
+                }
+            }
             Inbound::Shutdown => {
                 self.shutting_down = true;
                 if let Some(r) = self.reactor.as_mut() {
@@ -305,10 +317,52 @@ impl Driver<'_> {
                     }
                     Ok(Value::Null)
                 }
+                IoRequest::Http(call) => match self.http_request(fid, call) {
+                    Ok(()) => continue, // resumed when the response arrives
+                    Err(e) => Err(e),
+                },
                 other => Err(format!("{other:?} is not supported yet")),
             };
             self.sched.resume(fid, result);
         }
+    }
+
+    fn ensure_reactor(&mut self) -> Result<&mut Reactor, String> {
+        if self.reactor.is_none() {
+            let r = Reactor::new(Limits::from_env())
+                .map_err(|e| format!("Cannot create the event loop: {e}"))?;
+            self.reactor = Some(r);
+        }
+        self.reactor
+            .as_mut()
+            .ok_or_else(|| "no reactor".to_string())
+    }
+
+    /// Starts an outbound request for fiber `fid` (the `Request` action).
+    fn http_request(&mut self, fid: FiberId, call: HttpCall) -> Result<(), String> {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        let body = call.body.as_ref().map(|b| match b {
+            Value::Str(s) => s.as_bytes().to_vec(),
+            other => to_json(other).into_bytes(),
+        });
+        let send_body = if matches!(call.method.as_str(), "GET" | "DELETE") {
+            None
+        } else {
+            body
+        };
+        let timeout = Duration::from_secs(30);
+        let r = self.ensure_reactor()?;
+        r.http_request(
+            tag,
+            &call.method,
+            &call.url,
+            &call.headers,
+            send_body.as_deref(),
+            timeout,
+        )?;
+        self.clients.insert(tag, fid);
+        Ok(())
     }
 
     fn start_http(&mut self, port: Option<u16>) -> Result<Value, String> {
@@ -321,15 +375,9 @@ impl Driver<'_> {
             .or(env_port)
             .or(port)
             .unwrap_or(self.prog.program.http_port);
-        if self.reactor.is_none() {
-            let r = Reactor::new(Limits::from_env())
-                .map_err(|e| format!("Cannot create the event loop: {e}"))?;
-            self.reactor = Some(r);
-        }
-        let Some(r) = self.reactor.as_mut() else {
-            return Err("no reactor".into());
-        };
-        let addr = SocketAddr::new(self.opts.bind, port);
+        let bind = self.opts.bind;
+        let r = self.ensure_reactor()?;
+        let addr = SocketAddr::new(bind, port);
         match r.listen(addr) {
             Ok(local) => {
                 self.sched
@@ -365,6 +413,26 @@ impl Driver<'_> {
             let _ = r.poll(Some(Duration::from_millis(0)));
         }
     }
+}
+
+/// The value a `Request` binds: `{status, headers, body}` (a JSON body parsed).
+fn client_value(r: ClientResponse) -> Value {
+    let text = String::from_utf8_lossy(&r.body).into_owned();
+    let body = match from_json(&text) {
+        Some(v @ (Value::Object(_) | Value::List(_))) => v,
+        _ => Value::str(&text),
+    };
+    let headers = Value::object(
+        r.headers
+            .iter()
+            .map(|(k, v)| (Rc::from(k.as_str()), Value::str(v)))
+            .collect(),
+    );
+    Value::object(vec![
+        (Rc::from("body"), body),
+        (Rc::from("headers"), headers),
+        (Rc::from("status"), Value::Int(r.status as i64)),
+    ])
 }
 
 fn error_response(e: &HttpError) -> Response {

@@ -3,14 +3,17 @@
 //! limits and timeouts, and turns signals into an event. It knows nothing of fibers or values:
 //! it hands [`Inbound`] events to the driver and takes responses back.
 
+pub mod client;
 pub mod conn;
 pub mod limits;
 pub mod signals;
 pub mod timers;
 
+use crate::net::http::client::{parse_url, ClientResponse};
 use crate::net::http::errors::HttpError;
 use crate::net::http::request::{self, Parsed, Request};
 use crate::net::http::response::{http_date, Response};
+use client::ClientConn;
 use conn::{Conn, Phase};
 use limits::Limits;
 use mio::net::{TcpListener, TcpStream};
@@ -26,6 +29,7 @@ const SIGNAL: Token = Token(0);
 const LISTENER_BASE: usize = 1;
 const MAX_LISTENERS: usize = 64;
 const CONN_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
+const CLIENT_BASE: usize = 1 << 30;
 
 /// A connection handle that stays valid only for the connection it was made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -48,6 +52,13 @@ pub enum Inbound {
     },
     /// SIGINT or SIGTERM.
     Shutdown,
+    /// An outbound request finished (or failed).
+    ClientDone {
+        /// The tag given to [`Reactor::http_request`].
+        tag: u64,
+        /// The response, or why there is none.
+        result: Result<ClientResponse, String>,
+    },
 }
 
 /// The event loop's I/O half.
@@ -66,6 +77,8 @@ pub struct Reactor {
     accept_paused: bool,
     date_cache: (i64, String),
     inbound: Vec<Inbound>,
+    clients: Vec<Option<ClientConn>>,
+    client_free: Vec<usize>,
 }
 
 impl Reactor {
@@ -92,6 +105,8 @@ impl Reactor {
             accept_paused: false,
             date_cache: (0, String::new()),
             inbound: Vec::new(),
+            clients: Vec::new(),
+            client_free: Vec::new(),
         })
     }
 
@@ -122,6 +137,103 @@ impl Reactor {
     /// True while a listener is open.
     pub fn is_listening(&self) -> bool {
         self.listeners.iter().any(Option::is_some)
+    }
+
+    /// Outbound requests in flight.
+    pub fn clients_in_flight(&self) -> usize {
+        self.clients.iter().filter(|c| c.is_some()).count()
+    }
+
+    /// Starts an outbound request; its result arrives as [`Inbound::ClientDone`] with `tag`.
+    pub fn http_request(
+        &mut self,
+        tag: u64,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let url = parse_url(url)?;
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let deadline = Instant::now() + timeout;
+        let mut c = ClientConn::start(&url, method, headers, body, tag, deadline, generation)?;
+        let slot = match self.client_free.pop() {
+            Some(s) => s,
+            None => {
+                self.clients.push(None);
+                self.clients.len() - 1
+            }
+        };
+        self.poll
+            .registry()
+            .register(
+                &mut c.stream,
+                Token(CLIENT_BASE + slot),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .map_err(|e| format!("Connection failed: {e}"))?;
+        self.timers
+            .add(deadline, TimerKey::Client(slot, generation));
+        self.clients[slot] = Some(c);
+        Ok(())
+    }
+
+    fn client_done(&mut self, slot: usize, result: Result<ClientResponse, String>) {
+        if let Some(Some(mut c)) = self.clients.get_mut(slot).map(Option::take) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
+            self.client_free.push(slot);
+            self.inbound
+                .push(Inbound::ClientDone { tag: c.tag, result });
+        }
+    }
+
+    fn client_io(&mut self, slot: usize) {
+        let Some(Some(c)) = self.clients.get_mut(slot) else {
+            return;
+        };
+        if let Ok(Some(e)) | Err(e) = c.stream.take_error() {
+            let msg = format!("Connection failed: {e}");
+            return self.client_done(slot, Err(msg));
+        }
+        while c.out_pos < c.out.len() {
+            match c.stream.write(&c.out[c.out_pos..]) {
+                Ok(n) => c.out_pos += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::NotConnected => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let msg = format!("Connection failed: {e}");
+                    return self.client_done(slot, Err(msg));
+                }
+            }
+        }
+        let mut eof = false;
+        loop {
+            match c.stream.read(&mut self.read_buf) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => c.inbuf.extend_from_slice(&self.read_buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::NotConnected => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let msg = format!("Connection failed: {e}");
+                    return self.client_done(slot, Err(msg));
+                }
+            }
+        }
+        match c.response(eof) {
+            Ok(Some(r)) => self.client_done(slot, Ok(r)),
+            Ok(None) if eof => {
+                self.client_done(slot, Err("Connection failed: closed early".into()))
+            }
+            Ok(None) => {}
+            Err(e) => self.client_done(slot, Err(e)),
+        }
     }
 
     /// Connections currently open.
@@ -168,6 +280,7 @@ impl Reactor {
                     }
                 }
                 t if t < CONN_BASE => self.accept(t - LISTENER_BASE),
+                t if t >= CLIENT_BASE => self.client_io(t - CLIENT_BASE),
                 t => {
                     let slot = t - CONN_BASE;
                     self.flush(slot);
@@ -416,6 +529,12 @@ impl Reactor {
         let now = Instant::now();
         for key in self.timers.expired(now) {
             match key {
+                TimerKey::Client(slot, generation) => {
+                    let live = matches!(self.clients.get(slot), Some(Some(c)) if c.generation == generation);
+                    if live {
+                        self.client_done(slot, Err("Connection failed: request timed out".into()));
+                    }
+                }
                 TimerKey::Accept => {
                     self.accept_paused = false;
                     for i in 0..self.listeners.len() {

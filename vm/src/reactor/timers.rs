@@ -12,6 +12,8 @@ pub enum TimerKey {
     Conn(usize, u64),
     /// Retry accepting after `EMFILE`.
     Accept,
+    /// An outbound request's timeout: (slot, generation).
+    Client(usize, u64),
 }
 
 /// Deadlines ordered by time.

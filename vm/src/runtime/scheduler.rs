@@ -204,7 +204,19 @@ impl<'p> Scheduler<'p> {
                 globals: &mut self.globals,
                 host: &mut self.host,
             };
-            run(&mut cx, &mut fiber, FUEL)
+            // A bug in an action must not take the server down: a panic fails this fiber only
+            // (an HTTP request then gets a 500).
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(&mut cx, &mut fiber, FUEL)
+            }));
+            r.unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "panic".into());
+                Halt::Failed(RuntimeError::Expr(format!("Internal error: {msg}")))
+            })
         };
         match halt {
             Halt::OutOfFuel => {

@@ -139,6 +139,11 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     Ok(Parsed::Complete(request, head_len + len))
 }
 
+/// Decodes a chunked body from the start of `buf`; `None` when incomplete.
+pub fn dechunk_body(buf: &[u8], max: usize) -> Result<Option<Vec<u8>>, HttpError> {
+    Ok(dechunk(buf, max)?.map(|(b, _)| b))
+}
+
 /// Decodes a chunked body; `None` when incomplete.
 fn dechunk(mut buf: &[u8], max: usize) -> Result<Option<(Vec<u8>, usize)>, HttpError> {
     let start_len = buf.len();

@@ -1,0 +1,167 @@
+//! The HTTP server against real sockets on 127.0.0.1: concurrency (a slow upstream does not stall
+//! other requests), timeouts, limits, bad input, and graceful shutdown.
+
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A fake upstream that answers after `delay`, once per connection.
+fn slow_upstream(delay: Duration) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(4) {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf);
+                std::thread::sleep(delay);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"slow\":true}");
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn slow_upstream_does_not_stall_other_requests() {
+    let up = slow_upstream(Duration::from_millis(1500));
+    let main = format!(
+        "{START}(viaUpstream: Test Server) {{\n    Request the <r> from \"http://127.0.0.1:{up}/x\".\n    Extract the <b> from the <r: body>.\n    Return an <OK: status> with <b>.\n}}\n(fast: Test Server) {{\n    Return an <OK: status> with {{ fast: true }}.\n}}\n"
+    );
+    let dir = app(
+        "slow-upstream",
+        &[
+            ("main.aro", &main),
+            (
+                "openapi.yaml",
+                &contract(&[("/slow", "viaUpstream"), ("/fast", "fast")]),
+            ),
+        ],
+    );
+    let server = start(&dir, &[]);
+    let (tx, rx) = mpsc::channel();
+    let port = server.port;
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        let r = get(port, "/slow");
+        tx2.send(("slow", r)).unwrap();
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let r = server.get("/fast");
+    tx.send(("fast", r)).unwrap();
+    let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let second = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(first.0, "fast", "the fast request finished first");
+    assert_eq!(first.1, (200, "{\"fast\":true}".to_string()));
+    assert_eq!(second.1, (200, "{\"slow\":true}".to_string()));
+}
+
+#[test]
+fn incomplete_head_times_out_with_408_and_others_are_served() {
+    let main = format!(
+        "{START}(ping: Test Server) {{\n    Return an <OK: status> with {{ pong: 1 }}.\n}}\n"
+    );
+    let dir = app(
+        "head-timeout",
+        &[
+            ("main.aro", &main),
+            ("openapi.yaml", &contract(&[("/ping", "ping")])),
+        ],
+    );
+    let server = start(&dir, &[("AROVM_HEAD_TIMEOUT_MS", "300")]);
+    let mut slow = server.connect();
+    slow.write_all(b"GET /ping HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    assert_eq!(server.get("/ping").0, 200, "others are served meanwhile");
+    let (status, body) = read_response(&mut slow);
+    assert_eq!(status, 408);
+    assert!(body.contains("request timeout"));
+}
+
+#[test]
+fn connection_limit_accepts_and_closes_extra_connections() {
+    let main = format!(
+        "{START}(ping: Test Server) {{\n    Return an <OK: status> with {{ pong: 1 }}.\n}}\n"
+    );
+    let dir = app(
+        "conn-limit",
+        &[
+            ("main.aro", &main),
+            ("openapi.yaml", &contract(&[("/ping", "ping")])),
+        ],
+    );
+    let server = start(&dir, &[("AROVM_MAX_CONNECTIONS", "2")]);
+    let _a = server.connect();
+    let _b = server.connect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut c = server.connect();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        c.read(&mut buf).unwrap_or(0),
+        0,
+        "the third connection is closed at once"
+    );
+    drop(_a);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        server.get("/ping").0,
+        200,
+        "a slot frees when a client leaves"
+    );
+}
+
+#[test]
+fn client_closing_mid_response_and_garbage_do_not_hurt_the_server() {
+    let big = "x".repeat(200_000);
+    let main = format!("{START}(big: Test Server) {{\n    Return an <OK: status> with {{ data: \"{big}\" }}.\n}}\n(ping: Test Server) {{\n    Return an <OK: status> with {{ pong: 1 }}.\n}}\n");
+    let dir = app(
+        "mid-close",
+        &[
+            ("main.aro", &main),
+            (
+                "openapi.yaml",
+                &contract(&[("/big", "big"), ("/ping", "ping")]),
+            ),
+        ],
+    );
+    let server = start(&dir, &[]);
+    for _ in 0..20 {
+        let mut s = server.connect();
+        s.write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 100];
+        let _ = s.read(&mut buf);
+        drop(s);
+    }
+    let mut g = server.connect();
+    g.write_all(&[0xff, 0x00, 0x13, b'\r', b'\n', b'\r', b'\n'])
+        .unwrap();
+    assert_eq!(read_response(&mut g).0, 400);
+    assert_eq!(server.get("/ping"), (200, "{\"pong\":1}".to_string()));
+}
+
+#[test]
+fn sigterm_runs_application_end_and_exits_zero() {
+    let main = format!("{START}(ping: Test Server) {{\n    Return an <OK: status> with {{ pong: 1 }}.\n}}\n(Application-End: Success) {{\n    Log \"bye\" to the <console>.\n    Stop the <http-server> with <application>.\n    Return an <OK: status> for the <shutdown>.\n}}\n");
+    let dir = app(
+        "sigterm",
+        &[
+            ("main.aro", &main),
+            ("openapi.yaml", &contract(&[("/ping", "ping")])),
+        ],
+    );
+    let server = start(&dir, &[]);
+    assert_eq!(server.get("/ping").0, 200);
+    let (code, lines) = server.terminate();
+    assert_eq!(code, 0);
+    assert!(
+        lines.iter().any(|l| l == "[Application-End] bye"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l == "[OK] startup"), "{lines:?}");
+}
