@@ -67,3 +67,5 @@ t0h=$(date +%s%N); "$AROVM" "$work/h.arob" >/dev/null; t1h=$(date +%s%N)
 net=$(( (t1 - t0) - (t1h - t0h) ))
 record "for each x 1,000,000 with Compute" "$(python3 -c "print('%.1f'%($net/1e6))")" "ns per iteration (loop step + Compute)"
 echo "(results appended to $csv)"
+echo
+bash bench/http.sh

@@ -44,6 +44,9 @@ pub struct Conn {
     pub want_write: bool,
     /// When the current head (or idle) timeout expires.
     pub deadline: std::time::Instant,
+    /// Time of this connection's entry in the timer heap (one at a time keeps the heap as small
+    /// as the number of connections; a later deadline re-arms it when it fires).
+    pub timer_at: Option<std::time::Instant>,
 }
 
 impl Conn {
@@ -62,6 +65,7 @@ impl Conn {
             sent_continue: false,
             want_write: false,
             deadline: std::time::Instant::now(),
+            timer_at: None,
         }
     }
 

@@ -31,6 +31,14 @@ const MAX_LISTENERS: usize = 64;
 const CONN_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
 const CLIENT_BASE: usize = 1 << 30;
 
+/// Makes sure a heap entry fires no later than the connection's deadline.
+fn arm(timers: &mut Timers, c: &mut Conn, slot: usize) {
+    if c.timer_at.is_none_or(|t| c.deadline < t) {
+        timers.add(c.deadline, TimerKey::Conn(slot, c.generation));
+        c.timer_at = Some(c.deadline);
+    }
+}
+
 /// A connection handle that stays valid only for the connection it was made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConnId {
@@ -369,8 +377,7 @@ impl Reactor {
                     if c.inbuf.is_empty() && c.phase == Phase::Reading {
                         // A new request starts: it must complete within the head timeout.
                         c.deadline = Instant::now() + self.limits.head_timeout;
-                        self.timers
-                            .add(c.deadline, TimerKey::Conn(slot, c.generation));
+                        arm(&mut self.timers, c, slot);
                     }
                     c.inbuf.extend_from_slice(&self.read_buf[..n]);
                 }
@@ -457,8 +464,7 @@ impl Reactor {
         c.phase = if keep { Phase::Reading } else { Phase::Closing };
         if keep {
             c.deadline = Instant::now() + self.limits.idle_timeout;
-            self.timers
-                .add(c.deadline, TimerKey::Conn(conn.slot, c.generation));
+            arm(&mut self.timers, c, conn.slot);
         }
         self.flush(conn.slot);
         if keep {
@@ -527,7 +533,7 @@ impl Reactor {
     /// Head and idle timeouts, and accept retries.
     fn expire(&mut self) {
         let now = Instant::now();
-        for key in self.timers.expired(now) {
+        for (at, key) in self.timers.expired(now) {
             match key {
                 TimerKey::Client(slot, generation) => {
                     let live = matches!(self.clients.get(slot), Some(Some(c)) if c.generation == generation);
@@ -542,10 +548,18 @@ impl Reactor {
                     }
                 }
                 TimerKey::Conn(slot, generation) => {
-                    let Some(Some(c)) = self.conns.get(slot) else {
+                    let Some(Some(c)) = self.conns.get_mut(slot) else {
                         continue;
                     };
-                    if c.generation != generation || c.phase != Phase::Reading || now < c.deadline {
+                    if c.generation != generation || c.timer_at != Some(at) {
+                        continue; // a stale entry
+                    }
+                    c.timer_at = None;
+                    if now < c.deadline {
+                        arm(&mut self.timers, c, slot); // the deadline moved on meanwhile
+                        continue;
+                    }
+                    if c.phase != Phase::Reading {
                         continue;
                     }
                     if c.inbuf.is_empty() {

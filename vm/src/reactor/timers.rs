@@ -33,15 +33,15 @@ impl Timers {
         self.heap.peek().map(|Reverse((at, _))| *at)
     }
 
-    /// Removes and returns every deadline at or before `now`.
-    pub fn expired(&mut self, now: Instant) -> Vec<TimerKey> {
+    /// Removes and returns every deadline at or before `now`, with its time.
+    pub fn expired(&mut self, now: Instant) -> Vec<(Instant, TimerKey)> {
         let mut out = Vec::new();
         while let Some(Reverse((at, key))) = self.heap.peek().copied() {
             if at > now {
                 break;
             }
             self.heap.pop();
-            out.push(key);
+            out.push((at, key));
         }
         out
     }
