@@ -144,6 +144,25 @@ pub enum IoRequest {
     StartHttp {
         /// `{ port: N }` in the statement.
         port: Option<u16>,
+        /// The statement's `with { ... }` object (`websocket`, limits, origins).
+        config: Option<Value>,
+    },
+    /// Send a message to one WebSocket connection (by id).
+    WsSend {
+        /// The connection id.
+        id: String,
+        /// Strings go as text frames, everything else as JSON text.
+        payload: Value,
+    },
+    /// Send a message to every open WebSocket connection.
+    WsBroadcast {
+        /// Strings go as-is, objects and lists as JSON.
+        payload: Value,
+    },
+    /// Close one WebSocket connection.
+    WsClose {
+        /// The connection id.
+        id: String,
     },
     /// Stop the HTTP server.
     StopHttp,

@@ -72,7 +72,7 @@ actions! {
     Keepalive: Server = ["keepalive", "wait", "block"],
     Sleep: Server = ["sleep", "delay", "pause"],
     Broadcast: Response = ["broadcast"],
-    Close: Server = ["close", "disconnect", "terminate"],
+    Close: Response = ["close", "disconnect", "terminate"],
     Connect: Server = ["connect"],
     Require: Request = ["require"],
     Given: Own = ["given"],

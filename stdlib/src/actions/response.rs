@@ -212,7 +212,35 @@ pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionE
     }
 }
 
-/// Network sends (Send, Broadcast, Write) need the reactor.
+/// `Broadcast the <x> to the <websocket>`.
+pub(crate) fn broadcast(call: &Call) -> Result<Outcome, ActionError> {
+    let payload = call.result.require()?;
+    match call.object().map(|o| o.name) {
+        Some("websocket" | "websockets" | "websocket-server") | None => Ok(Outcome::Suspend(
+            crate::action::IoRequest::WsBroadcast { payload },
+            Value::Null,
+        )),
+        Some(other) => Err(ActionError::new(format!(
+            "Cannot broadcast to '{other}' (arovm broadcasts to the <websocket>)"
+        ))),
+    }
+}
+
+/// `Send the <x> to the <websocket-connection: id>` / `to the <connection>`.
+pub(crate) fn send(call: &Call) -> Result<Outcome, ActionError> {
+    let payload = call.result.require()?;
+    let target = call
+        .object()
+        .ok_or_else(|| ActionError::new("Send needs a target: Send the <x> to the <connection>"))?;
+    let id = super::server::connection_id(target)
+        .ok_or_else(|| ActionError::new(format!("'{}' names no connection", target.name)))?;
+    Ok(Outcome::Suspend(
+        crate::action::IoRequest::WsSend { id, payload },
+        Value::Null,
+    ))
+}
+
+/// Network sends (Write) need the reactor.
 pub(crate) fn unsupported(call: &Call) -> Result<Outcome, ActionError> {
     Err(ActionError::new(format!(
         "'{}' needs the network reactor, which this arovm build does not include yet",

@@ -59,7 +59,16 @@ pub(crate) fn start(call: &Call) -> Result<Outcome, ActionError> {
         .or_else(|| call.clause(&["on", "at"]).and_then(|o| o.value.clone()))
         .and_then(|p| p.as_i64())
         .and_then(|p| u16::try_from(p).ok());
-    Ok(Outcome::Suspend(IoRequest::StartHttp { port }, Value::Null))
+    let config = call
+        .clauses
+        .iter()
+        .filter_map(|(_, o)| o.value.as_ref())
+        .find(|v| matches!(v, Value::Object(_)))
+        .cloned();
+    Ok(Outcome::Suspend(
+        IoRequest::StartHttp { port, config },
+        Value::Null,
+    ))
 }
 
 /// `Stop the <http-server>`.
@@ -70,7 +79,29 @@ pub(crate) fn stop(call: &Call) -> Result<Outcome, ActionError> {
     }
 }
 
-/// Close/Connect: arrive with WebSockets and TCP sockets.
+/// The connection id an operand names: `<websocket-connection: id>` (the current connection's),
+/// a variable holding an id string, or an object with `id`/`connectionId`.
+pub(crate) fn connection_id(o: &crate::action::Operand) -> Option<String> {
+    let v = o.value.as_ref().or(o.spec_value.as_ref())?;
+    match v {
+        Value::Str(s) => Some(s.to_string()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Object(obj) => obj
+            .get("id")
+            .or_else(|| obj.get("connectionId"))
+            .map(crate::value::to_display),
+        _ => None,
+    }
+}
+
+/// `Close the <websocket-connection: id>` / `Close the <connection>`.
+pub(crate) fn close(call: &Call) -> Result<Outcome, ActionError> {
+    let id = connection_id(&call.result)
+        .ok_or_else(|| ActionError::new(format!("'{}' names no connection", call.result.name)))?;
+    Ok(Outcome::Suspend(IoRequest::WsClose { id }, Value::Null))
+}
+
+/// Connect: arrives with TCP sockets.
 pub(crate) fn server(call: &Call) -> Result<Outcome, ActionError> {
     Err(ActionError::new(format!(
         "'{}' needs sockets, which this arovm build does not include yet",

@@ -5,6 +5,7 @@
 //! a bounded drain, Application-End.
 
 mod reply;
+mod websocket;
 
 use crate::loader::Loaded;
 use crate::net::http::client::ClientResponse;
@@ -68,6 +69,10 @@ struct Driver<'p> {
     /// Outbound requests in flight: tag → waiting fiber.
     clients: HashMap<u64, FiberId>,
     next_tag: u64,
+    /// WebSocket handlers and per-connection event queues.
+    ws: websocket::WsState,
+    /// Endings of tracked fibers that are neither requests nor WebSocket handlers.
+    other_endings: HashMap<FiberId, Ending>,
 }
 
 /// Runs the app; returns the process exit code (0 ok, 1 runtime error).
@@ -82,6 +87,8 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         shutting_down: false,
         clients: HashMap::new(),
         next_tag: 1,
+        ws: websocket::WsState::new(prog),
+        other_endings: HashMap::new(),
     };
     d.lifecycle()
 }
@@ -155,7 +162,11 @@ impl Driver<'_> {
             self.sched.run_ready();
             self.perform_io();
             self.answer_finished();
-            if let Some(e) = self.sched.ending(id) {
+            if let Some(e) = self
+                .other_endings
+                .remove(&id)
+                .or_else(|| self.sched.ending(id))
+            {
                 return e;
             }
             if self.sched.has_ready() {
@@ -210,6 +221,9 @@ impl Driver<'_> {
 
     fn inbound(&mut self, ev: Inbound) {
         match ev {
+            Inbound::WsOpen { id, path, peer } => self.ws_open(id, path, peer),
+            Inbound::WsMessage { id, text, binary } => self.ws_message(id, text, binary),
+            Inbound::WsClosed { id, code, reason } => self.ws_closed(id, code, reason),
             Inbound::ClientDone { tag, result } => {
                 if let Some(fid) = self.clients.remove(&tag) {
                     self.sched.resume(fid, result.map(client_value));
@@ -287,18 +301,18 @@ impl Driver<'_> {
         }
     }
 
-    /// Answers requests whose handler fibers finished.
+    /// Answers requests whose handler fibers finished; moves WebSocket queues on.
     fn answer_finished(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
         for (fid, ending) in self.sched.take_finished() {
-            let Some(p) = self.pending.remove(&fid) else {
-                continue;
-            };
-            let resp = reply::build(ending, &p.path);
-            if let Some(r) = self.reactor.as_mut() {
-                r.respond(p.conn, &resp, p.head_only, p.keep_alive);
+            if let Some(p) = self.pending.remove(&fid) {
+                let resp = reply::build(ending, &p.path);
+                if let Some(r) = self.reactor.as_mut() {
+                    r.respond(p.conn, &resp, p.head_only, p.keep_alive);
+                }
+            } else if self.ws.owns(fid) {
+                self.ws_handler_done(fid, ending);
+            } else {
+                self.other_endings.insert(fid, ending);
             }
         }
     }
@@ -307,7 +321,10 @@ impl Driver<'_> {
     fn perform_io(&mut self) {
         for (fid, req) in self.sched.take_io() {
             let result = match req {
-                IoRequest::StartHttp { port } => self.start_http(port),
+                IoRequest::StartHttp { port, config } => self.start_http(port, config),
+                IoRequest::WsSend { id, payload } => self.ws_send(&id, &payload),
+                IoRequest::WsBroadcast { payload } => self.ws_broadcast(&payload),
+                IoRequest::WsClose { id } => self.ws_close(&id),
                 IoRequest::StopHttp => {
                     if let Some(r) = self.reactor.as_mut() {
                         if r.is_listening() {
@@ -365,7 +382,7 @@ impl Driver<'_> {
         Ok(())
     }
 
-    fn start_http(&mut self, port: Option<u16>) -> Result<Value, String> {
+    fn start_http(&mut self, port: Option<u16>, config: Option<Value>) -> Result<Value, String> {
         let env_port = std::env::var("ARO_HTTP_PORT")
             .ok()
             .and_then(|p| p.trim().parse::<u16>().ok());
@@ -377,12 +394,21 @@ impl Driver<'_> {
             .unwrap_or(self.prog.program.http_port);
         let bind = self.opts.bind;
         let r = self.ensure_reactor()?;
+        if let Some(c) = &config {
+            apply_ws_config(&mut r.ws_config, c);
+        }
+        let announce = if r.ws_config.announced {
+            format!(" (WebSocket enabled on {})", r.ws_config.paths.join(", "))
+        } else {
+            String::new()
+        };
         let addr = SocketAddr::new(bind, port);
         match r.listen(addr) {
             Ok(local) => {
-                self.sched
-                    .host
-                    .print(&format!("HTTP Server started on port {}", local.port()));
+                self.sched.host.print(&format!(
+                    "HTTP Server started on port {}{announce}",
+                    local.port()
+                ));
                 Ok(Value::Null)
             }
             Err(e) => Err(format!("Cannot start the http-server on port {port}: {e}")),
@@ -412,6 +438,45 @@ impl Driver<'_> {
         if let Some(r) = self.reactor.as_mut() {
             let _ = r.poll(Some(Duration::from_millis(0)));
         }
+    }
+}
+
+/// `Start the <http-server> with { websocket: "/chat", maxMessageSize: N, maxFrameSize: N,
+/// origins: [...], pingInterval: ms }`; `websocket` may also be a list of paths.
+fn apply_ws_config(cfg: &mut crate::net::ws::config::WsConfig, c: &Value) {
+    let num = |k: &str| c.member(k).and_then(|v| v.as_i64()).filter(|&n| n > 0);
+    match c.member("websocket") {
+        Some(Value::Str(p)) => {
+            cfg.paths = vec![p.to_string()];
+            cfg.announced = true;
+        }
+        Some(Value::List(l)) => {
+            cfg.paths = l
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            cfg.announced = true;
+        }
+        Some(Value::Bool(true)) => cfg.announced = true,
+        _ => {}
+    }
+    if let Some(n) = num("maxMessageSize") {
+        cfg.max_message = n as usize;
+    }
+    if let Some(n) = num("maxFrameSize") {
+        cfg.max_frame = n as usize;
+    }
+    if let Some(n) = num("maxQueue") {
+        cfg.max_queue = n as usize;
+    }
+    if let Some(n) = num("pingInterval") {
+        cfg.ping_interval = Duration::from_millis(n as u64);
+    }
+    if let Some(Value::List(l)) = c.member("origins") {
+        cfg.origins = l
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
     }
 }
 

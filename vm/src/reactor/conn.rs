@@ -16,6 +16,8 @@ pub enum Phase {
     Busy,
     /// Writing the last response, then closing.
     Closing,
+    /// Upgraded: frames flow both ways.
+    WebSocket,
 }
 
 /// An accepted connection.
@@ -47,6 +49,8 @@ pub struct Conn {
     /// Time of this connection's entry in the timer heap (one at a time keeps the heap as small
     /// as the number of connections; a later deadline re-arms it when it fires).
     pub timer_at: Option<std::time::Instant>,
+    /// The WebSocket session once upgraded (boxed: most connections are plain HTTP).
+    pub ws: Option<Box<crate::net::ws::session::WsSession>>,
 }
 
 impl Conn {
@@ -66,6 +70,7 @@ impl Conn {
             want_write: false,
             deadline: std::time::Instant::now(),
             timer_at: None,
+            ws: None,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod conn;
 pub mod limits;
 pub mod signals;
 pub mod timers;
+mod websocket;
 
 use crate::net::http::client::{parse_url, ClientResponse};
 use crate::net::http::errors::HttpError;
@@ -60,6 +61,33 @@ pub enum Inbound {
     },
     /// SIGINT or SIGTERM.
     Shutdown,
+    /// A WebSocket handshake completed.
+    WsOpen {
+        /// The connection's id (also its `connectionId` in ARO).
+        id: u64,
+        /// The upgrade path.
+        path: String,
+        /// The peer.
+        peer: SocketAddr,
+    },
+    /// A complete WebSocket message.
+    WsMessage {
+        /// Connection id.
+        id: u64,
+        /// Text message, or `None` for binary.
+        text: Option<String>,
+        /// Binary payload (empty for text).
+        binary: Vec<u8>,
+    },
+    /// A WebSocket connection ended (exactly once per connection, whatever the cause).
+    WsClosed {
+        /// Connection id.
+        id: u64,
+        /// Close code (1006 when the connection just dropped).
+        code: u16,
+        /// Close reason.
+        reason: String,
+    },
     /// An outbound request finished (or failed).
     ClientDone {
         /// The tag given to [`Reactor::http_request`].
@@ -87,6 +115,10 @@ pub struct Reactor {
     inbound: Vec<Inbound>,
     clients: Vec<Option<ClientConn>>,
     client_free: Vec<usize>,
+    /// WebSocket settings.
+    pub ws_config: crate::net::ws::config::WsConfig,
+    /// Open WebSocket connections: id → slot.
+    ws_index: std::collections::HashMap<u64, usize>,
 }
 
 impl Reactor {
@@ -115,6 +147,8 @@ impl Reactor {
             inbound: Vec::new(),
             clients: Vec::new(),
             client_free: Vec::new(),
+            ws_config: Default::default(),
+            ws_index: Default::default(),
         })
     }
 
@@ -392,6 +426,9 @@ impl Reactor {
         if closed {
             return self.close(slot);
         }
+        if c.phase == Phase::WebSocket {
+            return self.ws_input(slot);
+        }
         self.parse_next(slot);
     }
 
@@ -409,6 +446,10 @@ impl Reactor {
             return;
         }
         match request::parse(&c.inbuf, &self.limits) {
+            Ok(Parsed::Complete(req, used)) if crate::net::ws::upgrade::wants_upgrade(&req) => {
+                c.inbuf.drain(..used);
+                self.upgrade(slot, req);
+            }
             Ok(Parsed::Complete(req, used)) => {
                 c.inbuf.drain(..used);
                 c.phase = Phase::Busy;
@@ -527,6 +568,16 @@ impl Reactor {
             let _ = self.poll.registry().deregister(&mut c.stream);
             self.free.push(slot);
             self.open -= 1;
+            if let Some(ws) = c.ws.take() {
+                // The one place a WebSocket connection ends: Disconnect fires exactly once.
+                self.ws_index.remove(&c.generation);
+                let (code, reason) = ws.close_reason.unwrap_or((1006, "connection lost".into()));
+                self.inbound.push(Inbound::WsClosed {
+                    id: c.generation,
+                    code,
+                    reason,
+                });
+            }
         }
     }
 
@@ -557,6 +608,11 @@ impl Reactor {
                     c.timer_at = None;
                     if now < c.deadline {
                         arm(&mut self.timers, c, slot); // the deadline moved on meanwhile
+                        continue;
+                    }
+                    if c.phase == Phase::WebSocket || (c.phase == Phase::Closing && c.ws.is_some())
+                    {
+                        self.ws_timer(slot);
                         continue;
                     }
                     if c.phase != Phase::Reading {

@@ -466,7 +466,7 @@ fn action(
                         (cx.base(f, desc), None)
                     };
                     let spec_value = match desc.specs.first() {
-                        Some(&s) if is_result => {
+                        Some(&s) if is_result || value.is_none() => {
                             let name = prog.s(s);
                             let slot = fs.slots.iter().position(|&x| x == s);
                             slot.and_then(|i| f.slots[i].clone())
@@ -518,7 +518,13 @@ fn action(
         Ok(Outcome::BindAs(_, _)) | Ok(Outcome::Nothing) => {}
         Ok(Outcome::Return(r)) => return Ok(Some(Halt::Finished(Some(r)))),
         Ok(Outcome::Suspend(req, v)) => {
-            f.pending_bind = Some((result_slot, v));
+            // Response actions (Send, Broadcast, Include, ...) bind nothing when they resume.
+            let slot = if role == Role::Response {
+                NONE
+            } else {
+                result_slot
+            };
+            f.pending_bind = Some((slot, v));
             return Ok(Some(Halt::Suspended(req)));
         }
         Err(e) => {

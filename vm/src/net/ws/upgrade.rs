@@ -1,0 +1,104 @@
+//! The upgrade handshake, done by the server itself: `GET` on a WebSocket path with
+//! `Upgrade: websocket`, `Connection: upgrade`, `Sec-WebSocket-Version: 13` and a valid key →
+//! `101 Switching Protocols`; a wrong version → 426 with `Sec-WebSocket-Version: 13`; a bad or
+//! missing key → 400; an `Origin` outside the allow-list → 403.
+
+use super::config::WsConfig;
+use crate::net::http::request::Request;
+use crate::net::http::response::Response;
+
+/// Whether the request asks for a WebSocket (then it is answered by [`check`]).
+pub fn wants_upgrade(req: &Request) -> bool {
+    req.header("upgrade")
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+fn key_ok(key: &str) -> bool {
+    // A base64 encoding of 16 bytes: 24 characters ending in "==".
+    key.len() == 24
+        && key.ends_with("==")
+        && key[..22]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+/// Validates an upgrade on `path`; Ok is the 101 response bytes.
+pub fn check(req: &Request, path: &str, cfg: &WsConfig) -> Result<Vec<u8>, Response> {
+    if !cfg.paths.iter().any(|p| p == path) {
+        return Err(Response::error(404, "no WebSocket on this path"));
+    }
+    if req.method != "GET" || req.minor < 1 {
+        return Err(Response::error(
+            400,
+            "WebSocket upgrade needs GET over HTTP/1.1",
+        ));
+    }
+    let conn_upgrade = req.header("connection").is_some_and(|v| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+    });
+    if !conn_upgrade {
+        return Err(Response::error(400, "missing 'Connection: upgrade'"));
+    }
+    if req.header("sec-websocket-version").map(str::trim) != Some("13") {
+        let mut r = Response::error(426, "unsupported WebSocket version");
+        r.headers
+            .push(("Sec-WebSocket-Version".into(), "13".into()));
+        return Err(r);
+    }
+    let Some(key) = req
+        .header("sec-websocket-key")
+        .map(str::trim)
+        .filter(|k| key_ok(k))
+    else {
+        return Err(Response::error(400, "missing or invalid Sec-WebSocket-Key"));
+    };
+    if !cfg.origins.is_empty() {
+        let origin = req.header("origin").unwrap_or("");
+        if !cfg.origins.iter().any(|o| o == origin) {
+            return Err(Response::error(403, "origin not allowed"));
+        }
+    }
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    Ok(format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+    )
+    .into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: "GET".into(),
+            target: "/ws".into(),
+            minor: 1,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rfc_example_and_errors() {
+        let cfg = WsConfig::default();
+        let ok = req(&[
+            ("Upgrade", "websocket"),
+            ("Connection", "keep-alive, Upgrade"),
+            ("Sec-WebSocket-Version", "13"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ]);
+        let r = String::from_utf8(check(&ok, "/ws", &cfg).unwrap()).unwrap();
+        assert!(r.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        let mut v = ok.clone();
+        v.headers[2].1 = "8".into();
+        assert_eq!(check(&v, "/ws", &cfg).unwrap_err().status, 426);
+        let mut k = ok.clone();
+        k.headers[3].1 = "short".into();
+        assert_eq!(check(&k, "/ws", &cfg).unwrap_err().status, 400);
+    }
+}

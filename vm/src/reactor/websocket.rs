@@ -1,0 +1,204 @@
+//! The reactor's WebSocket half: the upgrade on a request head, frames in and out, fan-out of
+//! shared frame bytes with the slow-consumer policy, pings on silence, closing.
+
+use super::conn::Phase;
+use super::{arm, Inbound, Reactor};
+use crate::net::http::request::Request;
+use crate::net::ws::frame::{self, Opcode};
+use crate::net::ws::session::{WsEvent, WsSession};
+use crate::net::ws::upgrade;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// Time a peer gets to answer our Close before the socket is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+impl Reactor {
+    /// Answers an upgrade request: 101 and a session, or the error response.
+    pub(super) fn upgrade(&mut self, slot: usize, req: Request) {
+        let path = req.target.split('?').next().unwrap_or("/").to_string();
+        let date = self.date();
+        let cfg = self.ws_config.clone();
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        match upgrade::check(&req, &path, &cfg) {
+            Ok(bytes) => {
+                c.queue(Rc::from(bytes));
+                c.phase = Phase::WebSocket;
+                c.ws = Some(Box::new(WsSession::new(&path, &cfg)));
+                c.deadline = Instant::now() + cfg.ping_interval;
+                arm(&mut self.timers, c, slot);
+                self.ws_index.insert(c.generation, slot);
+                let (id, peer) = (c.generation, c.peer);
+                self.inbound.push(Inbound::WsOpen { id, path, peer });
+                self.flush(slot);
+                self.ws_input(slot);
+            }
+            Err(resp) => {
+                let bytes = resp.encode(false, false, &date);
+                c.phase = Phase::Closing;
+                c.inbuf.clear();
+                c.queue(Rc::from(bytes));
+                self.flush(slot);
+            }
+        }
+    }
+
+    /// Feeds buffered input to the session and reports complete messages.
+    pub(super) fn ws_input(&mut self, slot: usize) {
+        let interval = self.ws_config.ping_interval;
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let Some(ws) = c.ws.as_mut() else { return };
+        let data = std::mem::take(&mut c.inbuf);
+        let events = ws.feed(&data);
+        if !data.is_empty() {
+            c.deadline = Instant::now() + interval; // lazily re-armed when the old entry fires
+        }
+        if !ws.output.is_empty() {
+            let out = std::mem::take(&mut ws.output);
+            c.queue(Rc::from(out));
+        }
+        let id = c.generation;
+        let mut finished = false;
+        for ev in events {
+            match ev {
+                WsEvent::Text(t) => self.inbound.push(Inbound::WsMessage {
+                    id,
+                    text: Some(t),
+                    binary: Vec::new(),
+                }),
+                WsEvent::Binary(b) => self.inbound.push(Inbound::WsMessage {
+                    id,
+                    text: None,
+                    binary: b,
+                }),
+                WsEvent::Finished => finished = true,
+            }
+        }
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        if finished {
+            c.phase = Phase::Closing;
+        } else if c.eof {
+            if let Some(ws) = c.ws.as_mut() {
+                ws.close_reason
+                    .get_or_insert((1006, "connection lost".into()));
+            }
+            return self.close(slot);
+        }
+        self.flush(slot);
+    }
+
+    /// Silence or a pending close reached its deadline.
+    pub(super) fn ws_timer(&mut self, slot: usize) {
+        let timeout = self.ws_config.ping_timeout;
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let Some(ws) = c.ws.as_mut() else { return };
+        if ws.closing || c.phase == Phase::Closing {
+            return self.close(slot);
+        }
+        if ws.ping_outstanding {
+            ws.close_reason.get_or_insert((1006, "ping timeout".into()));
+            return self.close(slot);
+        }
+        ws.ping_outstanding = true;
+        c.queue(Rc::from(frame::encode(Opcode::Ping, b"")));
+        c.deadline = Instant::now() + timeout;
+        arm(&mut self.timers, c, slot);
+        self.flush(slot);
+    }
+
+    /// Queues a shared frame on one connection, applying the slow-consumer policy.
+    fn ws_queue(&mut self, slot: usize, bytes: &Rc<[u8]>) -> bool {
+        let max = self.ws_config.max_queue;
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return false;
+        };
+        let Some(ws) = c.ws.as_mut() else {
+            return false;
+        };
+        if ws.closing || c.phase != Phase::WebSocket {
+            return false;
+        }
+        if c.out_bytes + bytes.len() > max {
+            // Slow consumer: it is closed with 1008; nobody else waits for it.
+            ws.close(1008, "slow consumer");
+            let out = std::mem::take(&mut ws.output);
+            c.queue(Rc::from(out));
+            c.phase = Phase::Closing;
+            c.deadline = Instant::now() + CLOSE_GRACE;
+            arm(&mut self.timers, c, slot);
+            return false;
+        }
+        c.queue(bytes.clone());
+        true
+    }
+
+    /// Sends a message to one connection; false when it is not open.
+    pub fn ws_send(&mut self, id: u64, text: bool, payload: &[u8]) -> bool {
+        let Some(&slot) = self.ws_index.get(&id) else {
+            return false;
+        };
+        let op = if text { Opcode::Text } else { Opcode::Binary };
+        let bytes: Rc<[u8]> = Rc::from(frame::encode(op, payload));
+        let ok = self.ws_queue(slot, &bytes);
+        self.flush(slot);
+        ok
+    }
+
+    /// Sends one message to every open connection (optionally only those on `path`): the frame
+    /// is encoded once and its bytes are shared. Returns how many connections got it.
+    pub fn ws_broadcast(&mut self, text: bool, payload: &[u8], path: Option<&str>) -> usize {
+        let op = if text { Opcode::Text } else { Opcode::Binary };
+        let bytes: Rc<[u8]> = Rc::from(frame::encode(op, payload));
+        let slots: Vec<usize> = self.ws_index.values().copied().collect();
+        let mut sent = 0;
+        for slot in &slots {
+            let on_path = match (path, self.conns.get(*slot)) {
+                (Some(p), Some(Some(c))) => c.ws.as_ref().is_some_and(|w| w.path == p),
+                _ => true,
+            };
+            if on_path && self.ws_queue(*slot, &bytes) {
+                sent += 1;
+            }
+        }
+        for slot in slots {
+            self.flush(slot);
+        }
+        sent
+    }
+
+    /// Starts closing a connection with `code` and `reason`; false when it is not open.
+    pub fn ws_close(&mut self, id: u64, code: u16, reason: &str) -> bool {
+        let Some(&slot) = self.ws_index.get(&id) else {
+            return false;
+        };
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return false;
+        };
+        let Some(ws) = c.ws.as_mut() else {
+            return false;
+        };
+        if ws.closing {
+            return false;
+        }
+        ws.close(code, reason);
+        let out = std::mem::take(&mut ws.output);
+        c.queue(Rc::from(out));
+        c.deadline = Instant::now() + CLOSE_GRACE;
+        arm(&mut self.timers, c, slot);
+        self.flush(slot);
+        true
+    }
+
+    /// Ids of the open WebSocket connections.
+    pub fn ws_ids(&self) -> Vec<u64> {
+        self.ws_index.keys().copied().collect()
+    }
+}
