@@ -2,7 +2,7 @@
 CARGO ?= cargo
 AROVM := target/release/arovm
 
-.PHONY: build test unit conformance lint fmt bench run-example clean
+.PHONY: build test unit conformance lint fmt bench run-example clean autobahn
 
 build:
 	$(CARGO) build --release
@@ -30,3 +30,6 @@ run-example: build
 
 clean:
 	$(CARGO) clean
+
+autobahn: build
+	bash autobahn/run-arovm.sh

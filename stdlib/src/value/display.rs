@@ -50,6 +50,7 @@ pub fn to_display(v: &Value) -> String {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => format_float_log(*f),
         Value::Str(s) => s.to_string(),
+        Value::Bytes(b) => format!("{} bytes", b.len()),
         Value::List(l) => {
             if l.iter().any(|x| matches!(x, Value::Object(_))) {
                 l.iter().map(to_display).collect::<Vec<_>>().join("\n\n")
@@ -109,6 +110,9 @@ fn describe(v: &Value, out: &mut String, quoted: bool) {
             let _ = write!(out, "{:?}", &**s);
         }
         Value::Str(s) => out.push_str(s),
+        Value::Bytes(b) => {
+            let _ = write!(out, "{} bytes", b.len());
+        }
         Value::List(l) => {
             out.push('[');
             for (i, x) in l.iter().enumerate() {

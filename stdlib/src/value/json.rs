@@ -42,6 +42,20 @@ fn write_json(v: &Value, out: &mut String, wire: bool) {
             }
         }
         Value::Str(s) => write_str(s, out, wire),
+        // Bytes travel as text when they are UTF-8 (they usually are), else as a list of numbers.
+        Value::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(s) => write_str(s, out, wire),
+            Err(_) => {
+                out.push('[');
+                for (i, x) in b.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&x.to_string());
+                }
+                out.push(']');
+            }
+        },
         Value::List(l) => {
             out.push('[');
             for (i, item) in l.iter().enumerate() {

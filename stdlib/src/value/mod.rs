@@ -68,6 +68,8 @@ pub enum Value {
     List(Rc<Vec<Value>>),
     /// An ordered object.
     Object(Rc<Object>),
+    /// Raw bytes (binary WebSocket messages, ARO-0072 `data` buffers).
+    Bytes(Rc<[u8]>),
 }
 
 impl Value {
@@ -100,6 +102,7 @@ impl Value {
             Value::Str(_) => "String",
             Value::List(_) => "List",
             Value::Object(_) => "Object",
+            Value::Bytes(_) => "Bytes",
         }
     }
 
@@ -138,6 +141,7 @@ impl Value {
             Value::Str(s) => s.is_empty(),
             Value::List(l) => l.is_empty(),
             Value::Object(o) => o.entries.is_empty(),
+            Value::Bytes(b) => b.is_empty(),
             _ => false,
         }
     }

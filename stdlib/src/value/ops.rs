@@ -13,6 +13,7 @@ pub fn truthy(v: &Value) -> bool {
         Value::Str(s) => !s.is_empty() && &**s != "false",
         Value::List(l) => !l.is_empty(),
         Value::Object(o) => !o.entries.is_empty(),
+        Value::Bytes(b) => !b.is_empty(),
     }
 }
 
@@ -27,6 +28,7 @@ pub fn equals(a: &Value, b: &Value) -> bool {
             a.as_f64() == b.as_f64()
         }
         (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
         (Value::Str(s), Value::Int(_) | Value::Float(_))
         | (Value::Int(_) | Value::Float(_), Value::Str(s)) => {
             let n = if let Value::Str(_) = a { b } else { a };

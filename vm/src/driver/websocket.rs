@@ -90,9 +90,10 @@ impl Driver<'_> {
     }
 
     pub(super) fn ws_message(&mut self, id: u64, text: Option<String>, binary: Vec<u8>) {
+        // Text messages are strings; binary messages are bytes (sent back as binary frames).
         let v = match text {
             Some(t) => Value::str(&t),
-            None => Value::str(&String::from_utf8_lossy(&binary)),
+            None => Value::Bytes(Rc::from(binary)),
         };
         self.ws_enqueue(id, Kind::Message, v);
     }
@@ -150,6 +151,10 @@ impl Driver<'_> {
             let handlers = match kind {
                 Kind::Connect => self.ws.connect.clone(),
                 Kind::Message => {
+                    event.push((
+                        Rc::from("binary"),
+                        Value::Bool(matches!(v, Value::Bytes(_))),
+                    ));
                     event.push((Rc::from("message"), v.clone()));
                     env.push((Rc::from("websocket-message"), v));
                     self.ws.message.clone()
@@ -232,6 +237,7 @@ impl Driver<'_> {
 fn encode(payload: &Value) -> (bool, Vec<u8>) {
     match payload {
         Value::Str(s) => (true, s.as_bytes().to_vec()),
+        Value::Bytes(b) => (false, b.to_vec()),
         other => (true, to_json_wire(other).into_bytes()),
     }
 }

@@ -32,6 +32,28 @@ const MAX_LISTENERS: usize = 64;
 const CONN_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
 const CLIENT_BASE: usize = 1 << 30;
 
+/// Gives freed heap memory back to the OS (glibc keeps it otherwise: after 16 MiB messages the
+/// process would stay large). Called when the last connection closes, at most once a second.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static LAST: AtomicU64 = AtomicU64::new(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if LAST.swap(now, Ordering::Relaxed) != now {
+            extern "C" {
+                fn malloc_trim(pad: usize) -> i32;
+            }
+            // SAFETY: glibc's malloc_trim only releases free heap pages; it has no preconditions.
+            unsafe {
+                malloc_trim(0);
+            }
+        }
+    }
+}
+
 /// Makes sure a heap entry fires no later than the connection's deadline.
 fn arm(timers: &mut Timers, c: &mut Conn, slot: usize) {
     if c.timer_at.is_none_or(|t| c.deadline < t) {
@@ -427,7 +449,15 @@ impl Reactor {
             return self.close(slot);
         }
         if c.phase == Phase::WebSocket {
-            return self.ws_input(slot);
+            let full = c.inbuf.len() >= cap;
+            self.ws_input(slot);
+            // Edge-triggered: input left in the kernel after a full buffer needs another pass.
+            let again = full
+                && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::WebSocket);
+            if again {
+                self.pump(slot);
+            }
+            return;
         }
         self.parse_next(slot);
     }
@@ -568,6 +598,9 @@ impl Reactor {
             let _ = self.poll.registry().deregister(&mut c.stream);
             self.free.push(slot);
             self.open -= 1;
+            if self.open == 0 {
+                release_memory();
+            }
             if let Some(ws) = c.ws.take() {
                 // The one place a WebSocket connection ends: Disconnect fires exactly once.
                 self.ws_index.remove(&c.generation);

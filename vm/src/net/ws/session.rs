@@ -20,20 +20,23 @@ pub enum WsEvent {
     Finished,
 }
 
-/// The in-memory stream tungstenite reads from and writes to.
+/// The in-memory stream tungstenite reads from and writes to. Input is consumed by advancing
+/// `pos` (drained once per feed, not per read: large messages stay linear).
 struct Io<'a> {
-    input: &'a mut Vec<u8>,
+    input: &'a [u8],
+    pos: &'a mut usize,
     output: &'a mut Vec<u8>,
 }
 
 impl Read for Io<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.input.is_empty() {
+        let rest = &self.input[*self.pos..];
+        if rest.is_empty() {
             return Err(ErrorKind::WouldBlock.into());
         }
-        let n = buf.len().min(self.input.len());
-        buf[..n].copy_from_slice(&self.input[..n]);
-        self.input.drain(..n);
+        let n = buf.len().min(rest.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        *self.pos += n;
         Ok(n)
     }
 }
@@ -69,7 +72,7 @@ impl WsSession {
     /// A session for a connection upgraded on `path`.
     pub fn new(path: &str, cfg: &WsConfig) -> WsSession {
         let config = WebSocketConfig::default()
-            .read_buffer_size(1024)
+            .read_buffer_size(4096)
             .write_buffer_size(0)
             .max_write_buffer_size(cfg.max_queue.max(1 << 16))
             .max_message_size(Some(cfg.max_message))
@@ -89,13 +92,15 @@ impl WsSession {
     /// Feeds bytes read from the socket; returns complete messages and whether it is over.
     pub fn feed(&mut self, data: &[u8]) -> Vec<WsEvent> {
         self.input.extend_from_slice(data);
+        let mut pos = 0usize;
         let mut events = Vec::new();
         if !data.is_empty() {
             self.ping_outstanding = false;
         }
         loop {
             let mut io = Io {
-                input: &mut self.input,
+                input: &self.input,
+                pos: &mut pos,
                 output: &mut self.output,
             };
             match self.ctx.read(&mut io) {
@@ -126,13 +131,19 @@ impl WsSession {
                     }
                     self.closing = true;
                     events.push(WsEvent::Finished);
-                    self.input.clear();
+                    pos = self.input.len();
                     break;
                 }
             }
         }
+        self.input.drain(..pos);
+        if self.input.capacity() > 64 * 1024 && self.input.len() < 1024 {
+            self.input.shrink_to_fit();
+        }
+        let mut pos = self.input.len();
         let mut io = Io {
-            input: &mut self.input,
+            input: &self.input,
+            pos: &mut pos,
             output: &mut self.output,
         };
         let _ = self.ctx.flush(&mut io);
@@ -146,8 +157,10 @@ impl WsSession {
         }
         self.closing = true;
         self.close_reason.get_or_insert((code, reason.to_string()));
+        let mut pos = self.input.len();
         let mut io = Io {
-            input: &mut self.input,
+            input: &self.input,
+            pos: &mut pos,
             output: &mut self.output,
         };
         let frame = CloseFrame {
