@@ -2,7 +2,7 @@
 CARGO ?= cargo
 AROVM := target/release/arovm
 
-.PHONY: build test unit conformance lint fmt bench run-example clean autobahn
+.PHONY: build test unit conformance lint fmt bench run-example clean autobahn e2e e2e-deps
 
 build:
 	$(CARGO) build --release
@@ -17,7 +17,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 
-test: lint unit conformance
+test: lint unit conformance e2e
 
 fmt:
 	$(CARGO) fmt --all
@@ -33,3 +33,13 @@ clean:
 
 autobahn: build
 	bash autobahn/run-arovm.sh
+
+# End-to-end tests with real clients (Python websockets, headless Chromium); installs them if missing.
+e2e-deps:
+	python3 -c 'import websockets' 2>/dev/null || pip install -q websockets
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	test -d tests/e2e/node_modules/playwright-core || (cd tests/e2e && npm install --silent --no-audit --no-fund)
+
+e2e: build e2e-deps
+	python3 tests/e2e/ws_python.py
+	node tests/e2e/webchat.mjs

@@ -102,6 +102,14 @@ fn json_matches(expected: &serde_like::Json, actual: &serde_like::Json) -> bool 
     serde_like::matches(expected, actual)
 }
 
+/// Whether JSON text `got` matches `expected` (with `"__ANY__"` wildcards, any key order).
+pub(crate) fn json_text_matches(expected: &str, got: &str) -> bool {
+    match (serde_like::parse(expected), serde_like::parse(got)) {
+        (Some(e), Some(a)) => json_matches(&e, &a),
+        _ => false,
+    }
+}
+
 /// Minimal JSON (no serde in this runner's dependencies): parse and compare with wildcards.
 mod serde_like {
     /// A JSON value.
@@ -391,9 +399,19 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Runs one HTTP case; returns the problems found (empty = pass).
-pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<String> {
-    let mut child = match Command::new(arovm)
+/// A started app: the process, its port, and its stdout lines so far.
+pub(crate) struct App {
+    child: Child,
+    /// The HTTP port it listens on.
+    pub(crate) port: u16,
+    rx: mpsc::Receiver<String>,
+    lines: Vec<String>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+/// Starts `arovm ARROB --port 0 --bind 127.0.0.1` and waits for its started line.
+pub(crate) fn start_app(arovm: &Path, arob: &Path, case: &Path) -> Result<App, String> {
+    let mut child = Command::new(arovm)
         .arg(arob)
         .arg("--port")
         .arg("0")
@@ -404,10 +422,7 @@ pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<S
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => return vec![format!("cannot start arovm: {e}")],
-    };
+        .map_err(|e| format!("cannot start arovm: {e}"))?;
     let stdout = child.stdout.take();
     let (tx, rx) = mpsc::channel::<String>();
     let reader = std::thread::spawn(move || {
@@ -447,16 +462,53 @@ pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<S
             Err(_) => break,
         }
     }
-    let Some(port) = port else {
-        stop(&mut child);
-        let mut err = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
+    match port {
+        Some(port) => Ok(App {
+            child,
+            port,
+            rx,
+            lines,
+            reader,
+        }),
+        None => {
+            stop(&mut child);
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            Err(format!(
+                "server did not start; stdout {lines:?}, stderr {err:?}"
+            ))
         }
-        return vec![format!(
-            "server did not start; stdout {lines:?}, stderr {err:?}"
-        )];
+    }
+}
+
+/// Stops the app (SIGTERM) and checks its stdout against `expected.stdout` if present.
+pub(crate) fn finish_app(mut app: App, case: &Path) -> Vec<String> {
+    stop(&mut app.child);
+    let _ = app.reader.join();
+    app.lines.extend(app.rx.try_iter());
+    let mut problems = Vec::new();
+    if let Ok(expected) = std::fs::read_to_string(case.join("expected.stdout")) {
+        let got = app
+            .lines
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>();
+        if got != expected {
+            problems.push(format!("stdout: expected {expected:?}, got {got:?}"));
+        }
+    }
+    problems
+}
+
+/// Runs one HTTP case; returns the problems found (empty = pass).
+pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<String> {
+    let app = match start_app(arovm, arob, case) {
+        Ok(a) => a,
+        Err(e) => return vec![e],
     };
+    let port = app.port;
     let mut problems = Vec::new();
     for (n, block) in script.split("\n---").enumerate() {
         let pairs: Vec<(String, String)> = block
@@ -478,14 +530,6 @@ pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<S
             Err(e) => problems.push(format!("exchange {}: {e}", n + 1)),
         }
     }
-    stop(&mut child);
-    let _ = reader.join();
-    lines.extend(rx.try_iter());
-    if let Ok(expected) = std::fs::read_to_string(case.join("expected.stdout")) {
-        let got = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
-        if got != expected {
-            problems.push(format!("stdout: expected {expected:?}, got {got:?}"));
-        }
-    }
+    problems.extend(finish_app(app, case));
     problems
 }

@@ -9,6 +9,7 @@
 //! [`http`]): the app serves on a free loopback port and the script's requests are checked.
 
 mod http;
+mod ws;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,6 +25,7 @@ fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
             if p.join("main.aro").exists()
                 || p.join("expected.stdout").exists()
                 || p.join("http.script").exists()
+                || p.join("ws.script").exists()
             {
                 out.push(p);
             } else {
@@ -138,7 +140,8 @@ fn main() {
                 continue;
             }
         }
-        if let Some(script) = read(&case.join("http.script")) {
+        let ws_script = read(&case.join("ws.script"));
+        if let Some(script) = read(&case.join("http.script")).or(ws_script.clone()) {
             let arob =
                 std::env::temp_dir().join(format!("arovm-conf-http-{}.arob", std::process::id()));
             let built = Command::new(&arovm)
@@ -147,6 +150,9 @@ fn main() {
                 .current_dir(case)
                 .output();
             let problems = match built {
+                Ok(o) if o.status.success() && ws_script.is_some() => {
+                    ws::run(&arovm, &arob, case, &script)
+                }
                 Ok(o) if o.status.success() => http::run(&arovm, &arob, case, &script),
                 Ok(o) => vec![format!(
                     "build failed: {}",
