@@ -69,3 +69,5 @@ record "for each x 1,000,000 with Compute" "$(python3 -c "print('%.1f'%($net/1e6
 echo "(results appended to $csv)"
 echo
 bash bench/http.sh
+echo
+bash bench/ws.sh

@@ -1,0 +1,271 @@
+//! WebSocket load client for `make bench`, bounded in time and count, loopback only.
+//!
+//! `arovm-loadgen broadcast PORT RECEIVERS SECONDS` — RECEIVERS clients listen; one more client
+//! sends a message (its send time inside), waits until every receiver has it, and repeats until
+//! SECONDS pass. Prints deliveries/s and p50/p99 delivery latency.
+//! `arovm-loadgen echo PORT CONNS SECONDS` — each connection sends, waits for its echo, repeats.
+//! Prints round trips/s.
+//! `arovm-loadgen idle PORT CONNS HOLD_SECONDS` — opens CONNS WebSocket connections, prints the
+//! time it took, holds them for HOLD_SECONDS.
+
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+use std::io::{ErrorKind, Read, Write};
+use std::time::{Duration, Instant};
+
+fn upgrade(path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").into_bytes()
+}
+
+struct Client {
+    s: TcpStream,
+    buf: Vec<u8>,
+    upgraded: bool,
+}
+
+fn masked_text(payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x81u8];
+    if payload.len() < 126 {
+        f.push(0x80 | payload.len() as u8);
+    } else {
+        f.push(0x80 | 126);
+        f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    }
+    let key = [1u8, 2, 3, 4];
+    f.extend_from_slice(&key);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    f
+}
+
+/// Pops complete text frames' payloads from the buffer (after the handshake head).
+fn frames(c: &mut Client) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    if !c.upgraded {
+        match c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(i) => {
+                c.buf.drain(..i + 4);
+                c.upgraded = true;
+            }
+            None => return out,
+        }
+    }
+    loop {
+        if c.buf.len() < 2 {
+            return out;
+        }
+        let mut len = (c.buf[1] & 0x7f) as usize;
+        let mut at = 2;
+        if len == 126 {
+            if c.buf.len() < 4 {
+                return out;
+            }
+            len = u16::from_be_bytes([c.buf[2], c.buf[3]]) as usize;
+            at = 4;
+        } else if len == 127 {
+            if c.buf.len() < 10 {
+                return out;
+            }
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&c.buf[2..10]);
+            len = u64::from_be_bytes(b) as usize;
+            at = 10;
+        }
+        if c.buf.len() < at + len {
+            return out;
+        }
+        let op = c.buf[0] & 0x0f;
+        let payload = c.buf[at..at + len].to_vec();
+        c.buf.drain(..at + len);
+        if op == 1 || op == 2 {
+            out.push(payload);
+        }
+    }
+}
+
+fn connect_all(poll: &Poll, port: u16, n: usize, base: usize) -> Vec<Client> {
+    let addr = ([127, 0, 0, 1], port).into();
+    (0..n)
+        .map(|i| {
+            let mut s = TcpStream::connect(addr).expect("connect");
+            poll.registry()
+                .register(
+                    &mut s,
+                    Token(base + i),
+                    Interest::READABLE | Interest::WRITABLE,
+                )
+                .expect("register");
+            Client {
+                s,
+                buf: Vec::new(),
+                upgraded: false,
+            }
+        })
+        .collect()
+}
+
+/// Drives the handshakes until every client is upgraded (bounded by 60 s).
+fn handshake_all(poll: &mut Poll, clients: &mut [Client], path: &str) {
+    let req = upgrade(path);
+    let mut sent = vec![false; clients.len()];
+    let mut events = Events::with_capacity(4096);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut done = 0;
+    while done < clients.len() && Instant::now() < deadline {
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .expect("poll");
+        for ev in events.iter() {
+            let i = ev.token().0;
+            let Some(c) = clients.get_mut(i) else {
+                continue;
+            };
+            if ev.is_writable() && !sent[i] && c.s.write_all(&req).is_ok() {
+                sent[i] = true;
+            }
+            if ev.is_readable() && !c.upgraded {
+                read_into(c);
+                frames(c);
+                if c.upgraded {
+                    done += 1;
+                }
+            }
+        }
+    }
+    for c in clients.iter_mut() {
+        let _ = poll
+            .registry()
+            .reregister(&mut c.s, Token(usize::MAX), Interest::READABLE);
+    }
+}
+
+fn read_into(c: &mut Client) {
+    let mut buf = [0u8; 65536];
+    loop {
+        match c.s.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => c.buf.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Err(_) => return,
+        }
+    }
+}
+
+fn reregister(poll: &Poll, clients: &mut [Client]) {
+    for (i, c) in clients.iter_mut().enumerate() {
+        let _ = poll
+            .registry()
+            .reregister(&mut c.s, Token(i), Interest::READABLE);
+    }
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v[((v.len() - 1) as f64 * p) as usize]
+}
+
+fn broadcast(port: u16, receivers: usize, seconds: u64) {
+    let mut poll = Poll::new().expect("poll");
+    let mut clients = connect_all(&poll, port, receivers + 1, 0);
+    handshake_all(&mut poll, &mut clients, "/ws");
+    reregister(&poll, &mut clients);
+    let start = Instant::now();
+    let mut events = Events::with_capacity(4096);
+    let mut latencies = Vec::new();
+    let mut deliveries = 0u64;
+    let mut rounds = 0u64;
+    let sender = receivers; // the last client sends
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let t0 = Instant::now();
+        let msg = format!("{{\"seq\":{rounds}}}");
+        clients[sender]
+            .s
+            .write_all(&masked_text(msg.as_bytes()))
+            .expect("send");
+        let mut got = 0usize;
+        let round_deadline = Instant::now() + Duration::from_secs(10);
+        while got < receivers + 1 && Instant::now() < round_deadline {
+            poll.poll(&mut events, Some(Duration::from_millis(100)))
+                .expect("poll");
+            for ev in events.iter() {
+                let i = ev.token().0;
+                let Some(c) = clients.get_mut(i) else {
+                    continue;
+                };
+                read_into(c);
+                for _ in frames(c) {
+                    got += 1;
+                    if i != sender {
+                        latencies.push(t0.elapsed().as_secs_f64() * 1e6);
+                        deliveries += 1;
+                    }
+                }
+            }
+        }
+        rounds += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let p50 = percentile(&mut latencies, 0.5);
+    let p99 = percentile(&mut latencies, 0.99);
+    println!(
+        "broadcast receivers={receivers} rounds={rounds} deliveries_per_s={:.0} p50_us={p50:.0} p99_us={p99:.0}",
+        deliveries as f64 / secs
+    );
+}
+
+fn echo(port: u16, conns: usize, seconds: u64) {
+    let mut poll = Poll::new().expect("poll");
+    let mut clients = connect_all(&poll, port, conns, 0);
+    handshake_all(&mut poll, &mut clients, "/echo");
+    reregister(&poll, &mut clients);
+    for c in clients.iter_mut() {
+        c.s.write_all(&masked_text(b"ping")).expect("send");
+    }
+    let start = Instant::now();
+    let mut events = Events::with_capacity(4096);
+    let mut trips = 0u64;
+    while start.elapsed() < Duration::from_secs(seconds) {
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .expect("poll");
+        for ev in events.iter() {
+            let Some(c) = clients.get_mut(ev.token().0) else {
+                continue;
+            };
+            read_into(c);
+            for _ in frames(c) {
+                trips += 1;
+                let _ = c.s.write_all(&masked_text(b"ping"));
+            }
+        }
+    }
+    println!(
+        "echo conns={conns} round_trips_per_s={:.0}",
+        trips as f64 / start.elapsed().as_secs_f64()
+    );
+}
+
+fn idle(port: u16, conns: usize, hold: u64) {
+    let mut poll = Poll::new().expect("poll");
+    let t = Instant::now();
+    let mut clients = connect_all(&poll, port, conns, 0);
+    handshake_all(&mut poll, &mut clients, "/echo");
+    let ok = clients.iter().filter(|c| c.upgraded).count();
+    println!(
+        "idle conns={ok} accept_and_upgrade_ms={:.0}",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    std::thread::sleep(Duration::from_secs(hold));
+}
+
+fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    let num = |i: usize, d: u64| a.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let port = num(2, 8080) as u16;
+    match a.get(1).map(String::as_str) {
+        Some("broadcast") => broadcast(port, num(3, 100) as usize, num(4, 5).min(60)),
+        Some("echo") => echo(port, num(3, 100) as usize, num(4, 5).min(60)),
+        Some("idle") => idle(port, num(3, 1000) as usize, num(4, 3).min(60)),
+        _ => eprintln!("usage: arovm-loadgen broadcast|echo|idle PORT N SECONDS"),
+    }
+}
