@@ -147,8 +147,8 @@ pub enum IoRequest {
         /// The statement's `with { ... }` object (`websocket`, limits, origins).
         config: Option<Value>,
     },
-    /// Send a message to one WebSocket connection (by id).
-    WsSend {
+    /// Send a message to one connection (WebSocket or TCP socket) by id.
+    SendTo {
         /// The connection id.
         id: String,
         /// Strings go as text frames, everything else as JSON text.
@@ -159,10 +159,29 @@ pub enum IoRequest {
         /// Strings go as-is, objects and lists as JSON.
         payload: Value,
     },
-    /// Close one WebSocket connection.
-    WsClose {
+    /// Close one connection (WebSocket or TCP socket).
+    CloseConn {
         /// The connection id.
         id: String,
+    },
+    /// Send bytes to every connection of the socket servers.
+    TcpBroadcast {
+        /// Strings and bytes go as they are, other values as JSON.
+        payload: Value,
+    },
+    /// Start a TCP socket server (`ARO_SOCKET_PORT` overrides the port; default 9000).
+    StartSocket {
+        /// `{ port: N }` or `with N`.
+        port: Option<u16>,
+    },
+    /// Stop the socket servers.
+    StopSocket,
+    /// Open an outbound TCP connection; resumed with its id.
+    Connect {
+        /// Host name or IP.
+        host: String,
+        /// Port.
+        port: u16,
     },
     /// Stop the HTTP server.
     StopHttp,

@@ -46,7 +46,7 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Start => server::start(call),
         Stop => server::stop(call),
         Close => server::close(call),
-        Connect => server::server(call),
+        Connect => server::connect(call),
         Keepalive => server::keepalive(call),
         Sleep => server::sleep(call),
         Given => own::create(call, host),

@@ -212,18 +212,21 @@ pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionE
     }
 }
 
-/// `Broadcast the <x> to the <websocket>`.
+/// `Broadcast the <x> to the <websocket>` / `to the <socket-server>`.
 pub(crate) fn broadcast(call: &Call) -> Result<Outcome, ActionError> {
     let payload = call.result.require()?;
-    match call.object().map(|o| o.name) {
-        Some("websocket" | "websockets" | "websocket-server") | None => Ok(Outcome::Suspend(
-            crate::action::IoRequest::WsBroadcast { payload },
-            Value::Null,
-        )),
-        Some(other) => Err(ActionError::new(format!(
-            "Cannot broadcast to '{other}' (arovm broadcasts to the <websocket>)"
-        ))),
-    }
+    // The reference's rule: a target containing `websocket` (or `ws`) means WebSocket clients,
+    // anything else (`<socket-server>`, `<socket>`, ...) the TCP socket servers' clients.
+    let name = call
+        .object()
+        .map_or("websocket", |o| o.name)
+        .to_ascii_lowercase();
+    let req = if name.contains("websocket") || name == "ws" {
+        crate::action::IoRequest::WsBroadcast { payload }
+    } else {
+        crate::action::IoRequest::TcpBroadcast { payload }
+    };
+    Ok(Outcome::Suspend(req, Value::Null))
 }
 
 /// `Send the <x> to the <websocket-connection: id>` / `to the <connection>`.
@@ -235,7 +238,7 @@ pub(crate) fn send(call: &Call) -> Result<Outcome, ActionError> {
     let id = super::server::connection_id(target)
         .ok_or_else(|| ActionError::new(format!("'{}' names no connection", target.name)))?;
     Ok(Outcome::Suspend(
-        crate::action::IoRequest::WsSend { id, payload },
+        crate::action::IoRequest::SendTo { id, payload },
         Value::Null,
     ))
 }

@@ -46,9 +46,25 @@ pub(crate) fn keepalive(_call: &Call) -> Result<Outcome, ActionError> {
 /// `Start the <http-server> with <contract>` / `with { port: N }`: asks the reactor to listen.
 pub(crate) fn start(call: &Call) -> Result<Outcome, ActionError> {
     let target = call.result.name;
-    if target != "http-server" {
+    if matches!(target, "socket-server" | "socketserver") {
+        let port = call
+            .clauses
+            .iter()
+            .filter_map(|(_, o)| o.value.as_ref())
+            .find_map(|v| match v {
+                Value::Int(i) => Some(*i),
+                Value::Object(_) => v.member("port").and_then(|p| p.as_i64()),
+                _ => None,
+            })
+            .and_then(|p| u16::try_from(p).ok());
+        return Ok(Outcome::Suspend(
+            IoRequest::StartSocket { port },
+            Value::Null,
+        ));
+    }
+    if !matches!(target, "http-server" | "httpserver" | "server") {
         return Err(ActionError::new(format!(
-            "Unknown server '{target}' (arovm starts: http-server)"
+            "Unknown server '{target}' (arovm starts: http-server, socket-server)"
         )));
     }
     let port = call
@@ -75,6 +91,9 @@ pub(crate) fn start(call: &Call) -> Result<Outcome, ActionError> {
 pub(crate) fn stop(call: &Call) -> Result<Outcome, ActionError> {
     match call.result.name {
         "http-server" => Ok(Outcome::Suspend(IoRequest::StopHttp, Value::Null)),
+        "socket-server" | "socketserver" => {
+            Ok(Outcome::Suspend(IoRequest::StopSocket, Value::Null))
+        }
         other => Err(ActionError::new(format!("Unknown server '{other}'"))),
     }
 }
@@ -96,15 +115,60 @@ pub(crate) fn connection_id(o: &crate::action::Operand) -> Option<String> {
 
 /// `Close the <websocket-connection: id>` / `Close the <connection>`.
 pub(crate) fn close(call: &Call) -> Result<Outcome, ActionError> {
-    let id = connection_id(&call.result)
+    if matches!(
+        call.result.name,
+        "socket-server" | "socketserver" | "server"
+    ) {
+        return Ok(Outcome::Suspend(IoRequest::StopSocket, Value::Null));
+    }
+    // `Close the <connection> with <id>` closes the id in the clause.
+    let operand = match call.object() {
+        Some(o) if call.result.name == "connection" && call.result.value.is_none() => o,
+        _ => &call.result,
+    };
+    let id = connection_id(operand)
         .ok_or_else(|| ActionError::new(format!("'{}' names no connection", call.result.name)))?;
-    Ok(Outcome::Suspend(IoRequest::WsClose { id }, Value::Null))
+    Ok(Outcome::Suspend(IoRequest::CloseConn { id }, Value::Null))
 }
 
-/// Connect: arrives with TCP sockets.
-pub(crate) fn server(call: &Call) -> Result<Outcome, ActionError> {
-    Err(ActionError::new(format!(
-        "'{}' needs sockets, which this arovm build does not include yet",
-        call.verb
-    )))
+/// `Connect the <conn> to the <host> with { port: N }` (or `to <host: "10.0.0.5">`,
+/// `to "localhost:9001"`): suspends until connected; binds the connection id.
+pub(crate) fn connect(call: &Call) -> Result<Outcome, ActionError> {
+    let target = call
+        .clauses
+        .iter()
+        .find(|(w, _)| matches!(*w, "to" | "with" | "on" | "at"))
+        .map(|(_, o)| o)
+        .ok_or_else(|| {
+            ActionError::new("Connect needs a host: Connect the <c> to the <host> with { port: N }")
+        })?;
+    let mut host = match (&target.value, target.spec()) {
+        (_, Some(_)) if target.name == "host" => {
+            target.specs.join(".").trim_matches('"').to_string()
+        }
+        (Some(Value::Str(s)), _) => s.to_string(),
+        _ if target.name == "host" => "localhost".to_string(),
+        _ => target.name.to_string(),
+    };
+    let mut port = call
+        .clauses
+        .iter()
+        .filter_map(|(_, o)| o.value.as_ref())
+        .find_map(|v| match v {
+            Value::Int(i) => Some(*i),
+            Value::Object(_) => v.member("port").and_then(|p| p.as_i64()),
+            _ => None,
+        });
+    if let Some((h, p)) = host
+        .rsplit_once(':')
+        .and_then(|(h, p)| p.parse::<i64>().ok().map(|p| (h.to_string(), p)))
+    {
+        host = h;
+        port = port.or(Some(p));
+    }
+    let port = port.and_then(|p| u16::try_from(p).ok()).unwrap_or(8080);
+    Ok(Outcome::Suspend(
+        IoRequest::Connect { host, port },
+        Value::Null,
+    ))
 }

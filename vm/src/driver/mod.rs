@@ -224,6 +224,15 @@ impl Driver<'_> {
             Inbound::WsOpen { id, path, peer } => self.ws_open(id, path, peer),
             Inbound::WsMessage { id, text, binary } => self.ws_message(id, text, binary),
             Inbound::WsClosed { id, code, reason } => self.ws_closed(id, code, reason),
+            Inbound::TcpOpen { id, remote } => self.tcp_open(id, remote),
+            Inbound::TcpData { id, bytes } => self.tcp_data(id, bytes),
+            Inbound::TcpClosed { id, reason } => self.tcp_closed(id, reason),
+            Inbound::TcpConnected { tag, result } => {
+                if let Some(fid) = self.clients.remove(&tag) {
+                    self.sched
+                        .resume(fid, result.map(|id| Value::str(&id.to_string())));
+                }
+            }
             Inbound::ClientDone { tag, result } => {
                 if let Some(fid) = self.clients.remove(&tag) {
                     self.sched.resume(fid, result.map(client_value));
@@ -322,9 +331,21 @@ impl Driver<'_> {
         for (fid, req) in self.sched.take_io() {
             let result = match req {
                 IoRequest::StartHttp { port, config } => self.start_http(port, config),
-                IoRequest::WsSend { id, payload } => self.ws_send(&id, &payload),
+                IoRequest::SendTo { id, payload } => self.ws_send(&id, &payload),
                 IoRequest::WsBroadcast { payload } => self.ws_broadcast(&payload),
-                IoRequest::WsClose { id } => self.ws_close(&id),
+                IoRequest::CloseConn { id } => self.ws_close(&id),
+                IoRequest::TcpBroadcast { payload } => self.tcp_broadcast(&payload),
+                IoRequest::StartSocket { port } => self.start_socket(port),
+                IoRequest::StopSocket => {
+                    if self.reactor.as_mut().is_some_and(|r| r.stop_tcp()) {
+                        self.sched.host.print("Socket Server stopped");
+                    }
+                    Ok(Value::Null)
+                }
+                IoRequest::Connect { host, port } => match self.tcp_connect(fid, &host, port) {
+                    Ok(()) => continue, // resumed when connected
+                    Err(e) => Err(e),
+                },
                 IoRequest::StopHttp => {
                     if let Some(r) = self.reactor.as_mut() {
                         if r.is_listening() {
@@ -378,6 +399,43 @@ impl Driver<'_> {
             send_body.as_deref(),
             timeout,
         )?;
+        self.clients.insert(tag, fid);
+        Ok(())
+    }
+
+    /// `Start the <socket-server>`: port from the statement (default 9000); `ARO_SOCKET_PORT`
+    /// overrides it, as in the reference.
+    fn start_socket(&mut self, port: Option<u16>) -> Result<Value, String> {
+        let env_port = std::env::var("ARO_SOCKET_PORT")
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok());
+        let port = env_port.or(port).unwrap_or(9000);
+        let bind = self.opts.bind;
+        let r = self.ensure_reactor()?;
+        match r.listen_tcp(SocketAddr::new(bind, port)) {
+            Ok(local) => {
+                self.sched
+                    .host
+                    .print(&format!("Socket Server started on port {}", local.port()));
+                Ok(Value::Null)
+            }
+            Err(e) => Err(format!(
+                "Cannot start the socket-server on port {port}: {e}"
+            )),
+        }
+    }
+
+    /// `Connect`: starts a non-blocking connect; the fiber resumes with the connection id.
+    fn tcp_connect(&mut self, fid: FiberId, host: &str, port: u16) -> Result<(), String> {
+        let url = crate::net::http::client::Url {
+            host: host.to_string(),
+            port,
+            path: "/".into(),
+        };
+        let addr = crate::reactor::client::resolve(&url)?;
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.ensure_reactor()?.tcp_connect(tag, addr)?;
         self.clients.insert(tag, fid);
         Ok(())
     }

@@ -1,5 +1,6 @@
-//! WebSocket events → `WebSocket Event Handler` feature sets, one event of a connection at a time
-//! (Connect before the first Message, Disconnect last), and the Send/Broadcast/Close actions.
+//! Connection events → handler feature sets, one event of a connection at a time (Connect before
+//! the first message, Disconnect last): `WebSocket Event Handler`s for WebSocket connections,
+//! `Socket Event Handler`s for TCP sockets; and the Send/Broadcast/Close/Connect actions.
 
 use super::Driver;
 use crate::runtime::fiber::FiberId;
@@ -20,6 +21,7 @@ enum Kind {
 
 /// One connection's queue of events not yet handled.
 struct ConnQueue {
+    tcp: bool,
     path: String,
     remote: String,
     running: usize,
@@ -27,12 +29,15 @@ struct ConnQueue {
     closed: bool,
 }
 
-/// WebSocket bookkeeping of the driver.
+/// Connection-event bookkeeping of the driver.
 #[derive(Default)]
 pub(super) struct WsState {
     connect: Vec<usize>,
     message: Vec<usize>,
     disconnect: Vec<usize>,
+    tcp_connect: Vec<usize>,
+    tcp_data: Vec<usize>,
+    tcp_disconnect: Vec<usize>,
     queues: HashMap<u64, ConnQueue>,
     fibers: HashMap<FiberId, u64>,
 }
@@ -50,13 +55,24 @@ impl WsState {
     pub(super) fn new(prog: &crate::loader::Loaded) -> WsState {
         let mut s = WsState::default();
         for (i, fs) in prog.program.feature_sets.iter().enumerate() {
-            if !prog
-                .s(fs.activity)
-                .eq_ignore_ascii_case("WebSocket Event Handler")
-            {
+            let activity = prog.s(fs.activity);
+            let name = prog.s(fs.name).to_ascii_lowercase();
+            if activity.contains("Socket Event Handler") && !activity.contains("WebSocket") {
+                if name.contains("disconnect") {
+                    s.tcp_disconnect.push(i);
+                } else if name.contains("connect") {
+                    s.tcp_connect.push(i);
+                } else if ["data", "message", "received"]
+                    .iter()
+                    .any(|w| name.contains(w))
+                {
+                    s.tcp_data.push(i);
+                }
                 continue;
             }
-            let name = prog.s(fs.name).to_ascii_lowercase();
+            if !activity.eq_ignore_ascii_case("WebSocket Event Handler") {
+                continue;
+            }
             if name.contains("message") {
                 s.message.push(i);
             } else if name.contains("disconnect") {
@@ -79,6 +95,7 @@ impl Driver<'_> {
         self.ws.queues.insert(
             id,
             ConnQueue {
+                tcp: false,
                 path,
                 remote: peer.ip().to_string(),
                 running: 0,
@@ -148,6 +165,23 @@ impl Driver<'_> {
                 (Rc::from("websocket-connection"), conn.clone()),
                 (Rc::from("connection"), conn),
             ];
+            if q.tcp {
+                let handlers = match kind {
+                    Kind::Connect => self.ws.tcp_connect.clone(),
+                    Kind::Message => self.ws.tcp_data.clone(),
+                    Kind::Disconnect => self.ws.tcp_disconnect.clone(),
+                };
+                if handlers.is_empty() {
+                    continue;
+                }
+                let env = tcp_env(kind, &sid, &q.remote, v);
+                q.running = handlers.len();
+                for fs in handlers {
+                    let fid = self.sched.spawn_tracked(fs, env.clone());
+                    self.ws.fibers.insert(fid, id);
+                }
+                return;
+            }
             let handlers = match kind {
                 Kind::Connect => self.ws.connect.clone(),
                 Kind::Message => {
@@ -195,19 +229,57 @@ impl Driver<'_> {
         }
     }
 
-    /// Performs Send / Broadcast / Close for a fiber.
+    pub(super) fn tcp_open(&mut self, id: u64, remote: String) {
+        self.ws.queues.insert(
+            id,
+            ConnQueue {
+                tcp: true,
+                path: String::new(),
+                remote,
+                running: 0,
+                pending: VecDeque::new(),
+                closed: false,
+            },
+        );
+        self.ws_enqueue(id, Kind::Connect, Value::Null);
+    }
+
+    pub(super) fn tcp_data(&mut self, id: u64, bytes: Vec<u8>) {
+        self.ws_enqueue(id, Kind::Message, Value::Bytes(Rc::from(bytes)));
+    }
+
+    pub(super) fn tcp_closed(&mut self, id: u64, reason: String) {
+        if let Some(q) = self.ws.queues.get_mut(&id) {
+            q.closed = true;
+        }
+        self.ws_enqueue(id, Kind::Disconnect, Value::str(&reason));
+    }
+
+    /// Performs Send for a fiber: to a WebSocket or a TCP connection by id.
     pub(super) fn ws_send(&mut self, id: &str, payload: &Value) -> Result<Value, String> {
         let n = id.trim().parse::<u64>().ok();
-        let (text, bytes) = encode(payload);
         let ok = match (n, self.reactor.as_mut()) {
-            (Some(n), Some(r)) => r.ws_send(n, text, &bytes),
+            (Some(n), Some(r)) if r.is_tcp(n) => r.tcp_send(n, &raw_bytes(payload)),
+            (Some(n), Some(r)) => {
+                let (text, bytes) = encode(payload);
+                r.ws_send(n, text, &bytes)
+            }
             _ => false,
         };
         if ok {
             Ok(Value::Null)
         } else {
-            Err(format!("WebSocket connection '{id}' is not open"))
+            Err(format!("Connection '{id}' is not open"))
         }
+    }
+
+    /// Broadcast to the socket servers' clients.
+    pub(super) fn tcp_broadcast(&mut self, payload: &Value) -> Result<Value, String> {
+        let n = match self.reactor.as_mut() {
+            Some(r) => r.tcp_broadcast(&raw_bytes(payload)),
+            None => 0,
+        };
+        Ok(Value::Int(n as i64))
     }
 
     pub(super) fn ws_broadcast(&mut self, payload: &Value) -> Result<Value, String> {
@@ -222,15 +294,64 @@ impl Driver<'_> {
     pub(super) fn ws_close(&mut self, id: &str) -> Result<Value, String> {
         let n = id.trim().parse::<u64>().ok();
         let ok = match (n, self.reactor.as_mut()) {
+            (Some(n), Some(r)) if r.is_tcp(n) => r.tcp_close(n),
             (Some(n), Some(r)) => r.ws_close(n, 1000, "closed by the server"),
             _ => false,
         };
         if ok {
             Ok(Value::Null)
         } else {
-            Err(format!("WebSocket connection '{id}' is not open"))
+            Err(format!("Connection '{id}' is not open"))
         }
     }
+}
+
+/// Bytes for a TCP socket: strings and bytes as they are, other values as JSON.
+fn raw_bytes(payload: &Value) -> Vec<u8> {
+    match payload {
+        Value::Str(s) => s.as_bytes().to_vec(),
+        Value::Bytes(b) => b.to_vec(),
+        other => to_json_wire(other).into_bytes(),
+    }
+}
+
+/// The variables a `Socket Event Handler` sees (the reference's names, plus `event` everywhere):
+/// connected → `connection {id, remoteAddress}`; data → `packet {buffer, data, message, text,
+/// connection, connectionId}`; disconnected → `event {connectionId, reason}`.
+fn tcp_env(kind: Kind, id: &str, remote: &str, v: Value) -> Vec<(Rc<str>, Value)> {
+    let conn = Value::object(vec![
+        (Rc::from("id"), Value::str(id)),
+        (Rc::from("remoteAddress"), Value::str(remote)),
+    ]);
+    let mut event = vec![
+        (Rc::from("id"), Value::str(id)),
+        (Rc::from("connectionId"), Value::str(id)),
+        (Rc::from("remoteAddress"), Value::str(remote)),
+        (Rc::from("timestamp"), Value::str(&now_iso())),
+    ];
+    let mut env: Vec<(Rc<str>, Value)> = vec![(Rc::from("connection"), conn)];
+    match kind {
+        Kind::Connect => {}
+        Kind::Message => {
+            let text = match &v {
+                Value::Bytes(b) => std::str::from_utf8(b).unwrap_or("").to_string(),
+                other => arovm_stdlib::value::to_display(other),
+            };
+            let packet = vec![
+                (Rc::from("buffer"), v.clone()),
+                (Rc::from("data"), v.clone()),
+                (Rc::from("message"), Value::str(&text)),
+                (Rc::from("text"), Value::str(&text)),
+                (Rc::from("connection"), Value::str(id)),
+                (Rc::from("connectionId"), Value::str(id)),
+            ];
+            event.extend(packet.iter().cloned());
+            env.push((Rc::from("packet"), Value::object(packet)));
+        }
+        Kind::Disconnect => event.push((Rc::from("reason"), v)),
+    }
+    env.push((Rc::from("event"), Value::object(event)));
+    env
 }
 
 /// Strings go out as-is (text), everything else as JSON text: serialized once per send.

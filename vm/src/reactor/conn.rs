@@ -18,6 +18,10 @@ pub enum Phase {
     Closing,
     /// Upgraded: frames flow both ways.
     WebSocket,
+    /// A raw TCP socket connection (socket server or `Connect`): bytes flow both ways.
+    Tcp,
+    /// An outbound `Connect` still in progress.
+    Connecting,
 }
 
 /// An accepted connection.
@@ -51,6 +55,10 @@ pub struct Conn {
     pub timer_at: Option<std::time::Instant>,
     /// The WebSocket session once upgraded (boxed: most connections are plain HTTP).
     pub ws: Option<Box<crate::net::ws::session::WsSession>>,
+    /// For TCP socket connections: why it ended (reported once by the close).
+    pub tcp_reason: Option<String>,
+    /// A TCP connection made by `Connect` (not part of the socket server's broadcasts).
+    pub outgoing: bool,
 }
 
 impl Conn {
@@ -71,6 +79,8 @@ impl Conn {
             deadline: std::time::Instant::now(),
             timer_at: None,
             ws: None,
+            tcp_reason: None,
+            outgoing: false,
         }
     }
 

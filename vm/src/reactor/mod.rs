@@ -7,6 +7,7 @@ pub mod client;
 pub mod conn;
 pub mod limits;
 pub mod signals;
+mod tcp;
 pub mod timers;
 mod websocket;
 
@@ -110,6 +111,34 @@ pub enum Inbound {
         /// Close reason.
         reason: String,
     },
+    /// A TCP socket connection opened (accepted by a socket server, or made by `Connect`).
+    TcpOpen {
+        /// Connection id.
+        id: u64,
+        /// The peer (`host:port`).
+        remote: String,
+    },
+    /// Bytes arrived on a TCP socket connection (one read = one event: no framing).
+    TcpData {
+        /// Connection id.
+        id: u64,
+        /// The bytes of that read.
+        bytes: Vec<u8>,
+    },
+    /// A TCP socket connection ended (exactly once).
+    TcpClosed {
+        /// Connection id.
+        id: u64,
+        /// Why: `connection closed` or `closed by the server`.
+        reason: String,
+    },
+    /// An outbound `Connect` finished.
+    TcpConnected {
+        /// The tag given to [`Reactor::tcp_connect`].
+        tag: u64,
+        /// The connection id, or why it failed.
+        result: Result<u64, String>,
+    },
     /// An outbound request finished (or failed).
     ClientDone {
         /// The tag given to [`Reactor::http_request`].
@@ -123,7 +152,8 @@ pub enum Inbound {
 pub struct Reactor {
     poll: Poll,
     events: Events,
-    listeners: Vec<Option<TcpListener>>,
+    /// Listeners and whether each serves HTTP (false: a raw TCP socket server).
+    listeners: Vec<Option<(TcpListener, bool)>>,
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
     open: usize,
@@ -141,6 +171,10 @@ pub struct Reactor {
     pub ws_config: crate::net::ws::config::WsConfig,
     /// Open WebSocket connections: id → slot.
     ws_index: std::collections::HashMap<u64, usize>,
+    /// Open TCP socket connections: id → slot.
+    stream_index: std::collections::HashMap<u64, usize>,
+    /// Outbound connects in progress: slot → tag.
+    connecting: std::collections::HashMap<usize, u64>,
 }
 
 impl Reactor {
@@ -171,11 +205,17 @@ impl Reactor {
             client_free: Vec::new(),
             ws_config: Default::default(),
             ws_index: Default::default(),
+            stream_index: Default::default(),
+            connecting: Default::default(),
         })
     }
 
-    /// Starts listening on `addr`; returns the bound address (port 0 picks a free one).
+    /// Starts an HTTP listener on `addr`; returns the bound address (port 0 picks a free one).
     pub fn listen(&mut self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        self.listen_kind(addr, true)
+    }
+
+    fn listen_kind(&mut self, addr: SocketAddr, http: bool) -> std::io::Result<SocketAddr> {
         if self.listeners.len() >= MAX_LISTENERS {
             return Err(std::io::Error::other("too many listeners"));
         }
@@ -185,14 +225,14 @@ impl Reactor {
             .registry()
             .register(&mut l, token, Interest::READABLE)?;
         let local = l.local_addr()?;
-        self.listeners.push(Some(l));
+        self.listeners.push(Some((l, http)));
         Ok(local)
     }
 
     /// Stops accepting (shutdown): listeners are closed, connections keep running.
     pub fn close_listeners(&mut self) {
         for l in self.listeners.iter_mut() {
-            if let Some(mut l) = l.take() {
+            if let Some((mut l, _)) = l.take() {
                 let _ = self.poll.registry().deregister(&mut l);
             }
         }
@@ -347,6 +387,9 @@ impl Reactor {
                 t if t >= CLIENT_BASE => self.client_io(t - CLIENT_BASE),
                 t => {
                     let slot = t - CONN_BASE;
+                    if self.connecting.contains_key(&slot) {
+                        self.tcp_connect_ready(slot);
+                    }
                     self.flush(slot);
                     self.pump(slot);
                 }
@@ -361,16 +404,21 @@ impl Reactor {
             return;
         }
         loop {
-            let Some(Some(listener)) = self.listeners.get(index) else {
+            let Some(Some((listener, http))) = self.listeners.get(index) else {
                 return;
             };
+            let http = *http;
             match listener.accept() {
                 Ok((stream, peer)) => {
                     if self.open >= self.limits.max_connections {
                         drop(stream); // over the limit: accepted and closed at once
                         continue;
                     }
-                    self.add_conn(stream, peer);
+                    if http {
+                        self.add_conn(stream, peer);
+                    } else {
+                        self.add_tcp(stream, peer);
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -447,6 +495,16 @@ impl Reactor {
         }
         if closed {
             return self.close(slot);
+        }
+        if c.phase == Phase::Tcp {
+            let full = c.inbuf.len() >= cap;
+            self.tcp_input(slot);
+            let again =
+                full && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::Tcp);
+            if again {
+                self.pump(slot);
+            }
+            return;
         }
         if c.phase == Phase::WebSocket {
             let full = c.inbuf.len() >= cap;
@@ -600,6 +658,17 @@ impl Reactor {
             self.open -= 1;
             if self.open == 0 {
                 release_memory();
+            }
+            if c.phase == Phase::Tcp || c.tcp_reason.is_some() {
+                self.stream_index.remove(&c.generation);
+                let reason = c
+                    .tcp_reason
+                    .take()
+                    .unwrap_or_else(|| "connection closed".into());
+                self.inbound.push(Inbound::TcpClosed {
+                    id: c.generation,
+                    reason,
+                });
             }
             if let Some(ws) = c.ws.take() {
                 // The one place a WebSocket connection ends: Disconnect fires exactly once.
