@@ -402,8 +402,10 @@ fn stop(child: &mut Child) {
 /// A started app: the process, its port, and its stdout lines so far.
 pub(crate) struct App {
     child: Child,
-    /// The HTTP port it listens on.
+    /// The HTTP port it listens on (0 when the app has no HTTP server).
     pub(crate) port: u16,
+    /// The TCP socket server's port, if the app started one.
+    pub(crate) socket_port: Option<u16>,
     rx: mpsc::Receiver<String>,
     lines: Vec<String>,
     reader: std::thread::JoinHandle<()>,
@@ -418,6 +420,7 @@ pub(crate) fn start_app(arovm: &Path, arob: &Path, case: &Path) -> Result<App, S
         .arg("--bind")
         .arg("127.0.0.1")
         .env_remove("ARO_HTTP_PORT")
+        .env("ARO_SOCKET_PORT", "0")
         .current_dir(case)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -436,10 +439,21 @@ pub(crate) fn start_app(arovm: &Path, arob: &Path, case: &Path) -> Result<App, S
     });
     let mut lines = Vec::new();
     let mut port = None;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while port.is_none() && Instant::now() < deadline {
+    let mut socket_port = None;
+    let mut deadline = Instant::now() + Duration::from_secs(10);
+    let mut ready = false;
+    while Instant::now() < deadline {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(l) => {
+                if let Some(p) = l.strip_prefix("Socket Server started on port ") {
+                    socket_port = p.trim().parse::<u16>().ok();
+                    lines.push("Socket Server started on port PORT".into());
+                    if !ready {
+                        ready = true;
+                        deadline = Instant::now() + Duration::from_millis(400);
+                    }
+                    continue;
+                }
                 if let Some(p) = l.strip_prefix("HTTP Server started on port ") {
                     port = p
                         .split_whitespace()
@@ -450,6 +464,11 @@ pub(crate) fn start_app(arovm: &Path, arob: &Path, case: &Path) -> Result<App, S
                         "HTTP Server started on port PORT{}",
                         p.trim_start_matches(|c: char| c.is_ascii_digit())
                     ));
+                    if !ready {
+                        ready = true;
+                        // Other servers of the app may start right after this one.
+                        deadline = Instant::now() + Duration::from_millis(400);
+                    }
                     continue;
                 }
                 lines.push(l);
@@ -462,15 +481,8 @@ pub(crate) fn start_app(arovm: &Path, arob: &Path, case: &Path) -> Result<App, S
             Err(_) => break,
         }
     }
-    match port {
-        Some(port) => Ok(App {
-            child,
-            port,
-            rx,
-            lines,
-            reader,
-        }),
-        None => {
+    match (port, socket_port) {
+        (None, None) => {
             stop(&mut child);
             let mut err = String::new();
             if let Some(mut e) = child.stderr.take() {
@@ -480,6 +492,14 @@ pub(crate) fn start_app(arovm: &Path, arob: &Path, case: &Path) -> Result<App, S
                 "server did not start; stdout {lines:?}, stderr {err:?}"
             ))
         }
+        (port, socket_port) => Ok(App {
+            child,
+            port: port.unwrap_or(0),
+            socket_port,
+            rx,
+            lines,
+            reader,
+        }),
     }
 }
 

@@ -19,6 +19,10 @@
 //! expect-closed: A                 the server closed the TCP connection
 //! expect-nothing: A 300            no data message arrives within 300 ms
 //! post: /path {"json": 1}          HTTP POST (Content-Type: application/json), expects 2xx
+//! tcp-open: T                      plain TCP client T to the app's socket server
+//! tcp-send: T text\n               bytes (\n \r \t escapes) on T
+//! tcp-expect: T text\n             the next bytes T reads are exactly these
+//! tcp-close: T                     T closes its connection
 //! sleep: 100                       milliseconds
 //! ```
 //! After the script the app gets SIGTERM; its stdout must equal `expected.stdout` if present.
@@ -222,6 +226,8 @@ pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<S
         Err(e) => return vec![e],
     };
     let port = app.port;
+    let socket_port = app.socket_port;
+    let mut tcp: HashMap<String, TcpStream> = HashMap::new();
     let mut clients: HashMap<String, Client> = HashMap::new();
     let mut problems = Vec::new();
     let wait = Duration::from_secs(5);
@@ -279,6 +285,49 @@ pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<S
                 }
             }
             "sleep" => std::thread::sleep(Duration::from_millis(who.parse().unwrap_or(0))),
+            "tcp-open" => match socket_port.map(|p| TcpStream::connect(("127.0.0.1", p))) {
+                Some(Ok(s)) => {
+                    tcp.insert(who.to_string(), s);
+                }
+                Some(Err(e)) => fail(format!("tcp-open {who}: {e}")),
+                None => fail("the app started no socket server".into()),
+            },
+            "tcp-send" | "tcp-expect" | "tcp-close" => {
+                let Some(s) = tcp.get_mut(who) else {
+                    fail(format!("no TCP client {who}"));
+                    continue;
+                };
+                let bytes = unescape(arg);
+                match cmd.trim() {
+                    "tcp-send" => {
+                        let _ = s.write_all(bytes.as_bytes());
+                    }
+                    "tcp-close" => {
+                        tcp.remove(who);
+                    }
+                    _ => {
+                        let want = bytes.as_bytes();
+                        let mut got = Vec::new();
+                        let deadline = Instant::now() + wait;
+                        while got.len() < want.len() && Instant::now() < deadline {
+                            s.set_read_timeout(Some(Duration::from_millis(200))).ok();
+                            let mut b = [0u8; 4096];
+                            let room = (want.len() - got.len()).min(b.len());
+                            match s.read(&mut b[..room]) {
+                                Ok(0) => break,
+                                Ok(n) => got.extend_from_slice(&b[..n]),
+                                Err(_) => continue,
+                            }
+                        }
+                        if got != want {
+                            fail(format!(
+                                "tcp-expect {who}: got {:?}",
+                                String::from_utf8_lossy(&got)
+                            ));
+                        }
+                    }
+                }
+            }
             c => {
                 let Some(cl) = clients.get_mut(who) else {
                     fail(format!("no client {who}"));
@@ -381,9 +430,16 @@ pub(crate) fn run(arovm: &Path, arob: &Path, case: &Path, script: &str) -> Vec<S
         }
     }
     drop(clients);
+    drop(tcp);
     std::thread::sleep(Duration::from_millis(200));
     problems.extend(finish_app(app, case));
     problems
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\n", "\n")
+        .replace("\\r", "\r")
+        .replace("\\t", "\t")
 }
 
 /// `"/path {json}"` → (path, json).

@@ -312,7 +312,9 @@ impl Driver<'_> {
 
     /// Answers requests whose handler fibers finished; moves WebSocket queues on.
     fn answer_finished(&mut self) {
-        for (fid, ending) in self.sched.take_finished() {
+        let finished = self.sched.take_finished();
+        let ids: Vec<FiberId> = finished.iter().map(|(fid, _)| *fid).collect();
+        for (fid, ending) in finished {
             if let Some(p) = self.pending.remove(&fid) {
                 let resp = reply::build(ending, &p.path);
                 if let Some(r) = self.reactor.as_mut() {
@@ -324,6 +326,7 @@ impl Driver<'_> {
                 self.other_endings.insert(fid, ending);
             }
         }
+        self.sched.release(ids);
     }
 
     /// Performs the I/O fibers are suspended on.

@@ -219,7 +219,7 @@ impl Driver<'_> {
             return;
         };
         if let Ending::Failed(e) = ending {
-            eprintln!("[WebSocket] Handler error: {}", e.render());
+            eprintln!("Handler error: {}", e.render());
         }
         if let Some(q) = self.ws.queues.get_mut(&id) {
             q.running = q.running.saturating_sub(1);

@@ -83,7 +83,7 @@ fn const_value(prog: &Loaded, c: &Const) -> Value {
 /// Applies one qualifier step: object key, or ARO-0038 list access (`first`, `last`, `N`).
 fn step(v: &Value, key: &str) -> Option<Value> {
     match v {
-        Value::Object(o) => o.get(key).cloned(),
+        Value::Object(o) => o.get(key).cloned().or_else(|| packet_field(o, key)),
         Value::List(l) => match key {
             "first" => l.first().cloned(),
             "last" => l.last().cloned(),
@@ -99,6 +99,27 @@ fn step(v: &Value, key: &str) -> Option<Value> {
         Value::Str(s) => date::parse_iso(s).and_then(|t| date::property(t, key)),
         _ => None,
     }
+}
+
+/// A socket packet's other keys come from its text (the reference's rule): a JSON object's field,
+/// a form field (`a=1&b=2`), or a `key: value` line.
+fn packet_field(o: &Object, key: &str) -> Option<Value> {
+    o.get("buffer")?;
+    let text = o.get("text").and_then(|t| t.as_str().map(str::to_string))?;
+    let t = text.trim();
+    if t.starts_with('{') {
+        return arovm_stdlib::value::from_json(t).and_then(|j| j.member(key));
+    }
+    if t.contains('=') && !t.contains(':') {
+        return t.split('&').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            (k.trim() == key).then(|| Value::str(v.trim()))
+        });
+    }
+    t.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == key).then(|| Value::str(v.trim()))
+    })
 }
 
 impl Ctx<'_> {

@@ -92,16 +92,26 @@ impl<'p> Scheduler<'p> {
         let e = self.endings.remove(&id);
         if e.is_some() {
             self.finished.retain(|&f| f != id);
+            self.free.push(id); // the id may be reused only once its ending was taken
         }
         e
     }
 
-    /// Tracked fibers that finished since the last call, with their endings.
+    /// Tracked fibers that finished since the last call, with their endings; their ids stay
+    /// reserved until [`Self::release`].
     pub fn take_finished(&mut self) -> Vec<(FiberId, Ending)> {
         let ids = std::mem::take(&mut self.finished);
-        ids.into_iter()
+        let out: Vec<(FiberId, Ending)> = ids
+            .into_iter()
             .filter_map(|id| self.endings.remove(&id).map(|e| (id, e)))
-            .collect()
+            .collect();
+        out
+    }
+
+    /// Lets the ids of finished tracked fibers be reused. The driver calls it after it has handled
+    /// their endings: reusing an id earlier would confuse the bookkeeping keyed by it.
+    pub fn release(&mut self, ids: impl IntoIterator<Item = FiberId>) {
+        self.free.extend(ids);
     }
 
     /// I/O requests fibers are suspended on, for the driver to perform.
@@ -358,7 +368,8 @@ impl<'p> Scheduler<'p> {
             };
             self.endings.insert(id, ending);
             self.finished.push(id);
+        } else {
+            self.free.push(id);
         }
-        self.free.push(id);
     }
 }
