@@ -33,3 +33,14 @@ line="$(cat /tmp/idle.txt) rss_before_kib=$base rss_with_conns_kib=$loaded bytes
 echo "$line"; echo "$(date -u +%FT%TZ),$rev,$line" >> "$csv"
 sleep 1
 echo "rss_after_close_kib=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)"
+
+# TCP sockets beside the WebSocket figures: echo with 100 connections, broadcast to 1,000 clients.
+sport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+ARO_SOCKET_PORT=$sport $TS0 "$AROVM" run bench/apps/tcp --bind 127.0.0.1 > /dev/null 2>&1 & tpid=$!
+trap 'kill $pid $tpid 2>/dev/null || true' EXIT
+sleep 0.5
+echo "== TCP sockets (arovm) =="
+for line in "$($TS1 "$LOADGEN" tcp-echo "$sport" 100 "$SECS")" \
+            "$($TS1 "$LOADGEN" tcp-broadcast "$sport" 1000 "$SECS")"; do
+  echo "$line"; echo "$(date -u +%FT%TZ),$rev,$line" >> "$csv"
+done

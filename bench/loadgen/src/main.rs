@@ -5,6 +5,8 @@
 //! SECONDS pass. Prints deliveries/s and p50/p99 delivery latency.
 //! `arovm-loadgen echo PORT CONNS SECONDS` — each connection sends, waits for its echo, repeats.
 //! Prints round trips/s.
+//! `arovm-loadgen tcp-broadcast SOCKET_PORT RECEIVERS SECONDS` / `tcp-echo SOCKET_PORT CONNS SECONDS`
+//! — the same over raw TCP sockets (one line per message).
 //! `arovm-loadgen idle PORT CONNS HOLD_SECONDS` — opens CONNS WebSocket connections, prints the
 //! time it took, holds them for HOLD_SECONDS.
 
@@ -258,6 +260,102 @@ fn idle(port: u16, conns: usize, hold: u64) {
     std::thread::sleep(Duration::from_secs(hold));
 }
 
+/// Raw TCP clients (no handshake): `tcp-broadcast` counts the lines every client receives after
+/// one client sends a `B...` line; `tcp-echo` counts echoed lines.
+fn tcp_clients(poll: &Poll, port: u16, n: usize) -> Vec<Client> {
+    let mut v = connect_all(poll, port, n, 0);
+    for c in v.iter_mut() {
+        c.upgraded = true;
+    }
+    // Let the server accept every connection before the first message.
+    std::thread::sleep(Duration::from_millis(300 + n as u64));
+    v
+}
+
+fn lines(c: &mut Client) -> usize {
+    let n = c.buf.iter().filter(|&&b| b == b'\n').count();
+    if let Some(last) = c.buf.iter().rposition(|&b| b == b'\n') {
+        c.buf.drain(..=last);
+    }
+    n
+}
+
+/// Writes all bytes on a non-blocking socket (bounded retries while it is not writable yet).
+fn send_all(s: &mut TcpStream, mut buf: &[u8]) {
+    for _ in 0..10_000 {
+        match s.write(buf) {
+            Ok(n) if n == buf.len() => return,
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::NotConnected => {
+                std::thread::sleep(Duration::from_millis(1))
+            }
+            Err(e) => panic!("send: {e}"),
+        }
+    }
+}
+
+fn tcp_broadcast(port: u16, receivers: usize, seconds: u64) {
+    let mut poll = Poll::new().expect("poll");
+    let mut clients = tcp_clients(&poll, port, receivers + 1);
+    reregister(&poll, &mut clients);
+    let start = Instant::now();
+    let mut events = Events::with_capacity(4096);
+    let (mut deliveries, mut rounds) = (0u64, 0u64);
+    let mut latencies = Vec::new();
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let t0 = Instant::now();
+        send_all(&mut clients[receivers].s, b"B hello\n");
+        let mut got = 0;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while got < receivers + 1 && Instant::now() < deadline {
+            poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+            for ev in events.iter() {
+                let Some(c) = clients.get_mut(ev.token().0) else { continue };
+                read_into(c);
+                let n = lines(c);
+                for _ in 0..n {
+                    latencies.push(t0.elapsed().as_secs_f64() * 1e6);
+                }
+                got += n;
+            }
+        }
+        deliveries += got as u64;
+        rounds += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "tcp-broadcast receivers={} rounds={rounds} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}",
+        receivers + 1,
+        deliveries as f64 / secs,
+        percentile(&mut latencies, 0.5),
+        percentile(&mut latencies, 0.99)
+    );
+}
+
+fn tcp_echo(port: u16, conns: usize, seconds: u64) {
+    let mut poll = Poll::new().expect("poll");
+    let mut clients = tcp_clients(&poll, port, conns);
+    reregister(&poll, &mut clients);
+    for c in clients.iter_mut() {
+        send_all(&mut c.s, b"echo\n");
+    }
+    let start = Instant::now();
+    let mut events = Events::with_capacity(4096);
+    let mut trips = 0u64;
+    while start.elapsed() < Duration::from_secs(seconds) {
+        poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+        for ev in events.iter() {
+            let Some(c) = clients.get_mut(ev.token().0) else { continue };
+            read_into(c);
+            for _ in 0..lines(c) {
+                trips += 1;
+                let _ = c.s.write_all(b"echo\n");
+            }
+        }
+    }
+    println!("tcp-echo conns={conns} round_trips_per_s={:.0}", trips as f64 / start.elapsed().as_secs_f64());
+}
+
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let num = |i: usize, d: u64| a.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
@@ -266,6 +364,8 @@ fn main() {
         Some("broadcast") => broadcast(port, num(3, 100) as usize, num(4, 5).min(60)),
         Some("echo") => echo(port, num(3, 100) as usize, num(4, 5).min(60)),
         Some("idle") => idle(port, num(3, 1000) as usize, num(4, 3).min(60)),
+        Some("tcp-broadcast") => tcp_broadcast(port, num(3, 100) as usize, num(4, 5).min(60)),
+        Some("tcp-echo") => tcp_echo(port, num(3, 100) as usize, num(4, 5).min(60)),
         _ => eprintln!("usage: arovm-loadgen broadcast|echo|idle PORT N SECONDS"),
     }
 }
