@@ -195,3 +195,54 @@ fn socket_client_talks_to_a_server_in_the_test() {
         "the outbound connection runs the connect handler: {lines:?}"
     );
 }
+
+#[test]
+fn a_sender_waits_for_a_full_outbound_buffer_instead_of_dropping_data() {
+    let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = upstream.local_addr().unwrap().port();
+    let main = format!(
+        r#"(Application-Start: Pusher) {{
+    Connect the <peer> to the <host: "127.0.0.1"> with {{ port: {up} }}.
+    Create the <chunk> with "{chunk}".
+    for <i> from 1 to 60 {{
+        Send the <chunk> to the <peer>.
+    }}
+    Log "all sent" to the <console>.
+    Close the <peer>.
+    Return an <OK: status> for the <application>.
+}}
+"#,
+        chunk = "x".repeat(50_000)
+    );
+    let dir = app("tcp-backpressure", &[("main.aro", &main)]);
+    let reader = std::thread::spawn(move || {
+        let (mut s, _) = upstream.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut total = 0usize;
+        let mut buf = [0u8; 8192];
+        loop {
+            std::thread::sleep(Duration::from_micros(200)); // a slow reader
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return total,
+                Ok(n) => total += n,
+            }
+        }
+    });
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arovm"))
+        .arg("run")
+        .arg(&dir)
+        .env("AROVM_MAX_OUTPUT", "200000")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("all sent"),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        reader.join().unwrap(),
+        60 * 50_000,
+        "nothing accepted is lost"
+    );
+}

@@ -308,9 +308,12 @@ fn tcp_broadcast(port: u16, receivers: usize, seconds: u64) {
         let mut got = 0;
         let deadline = Instant::now() + Duration::from_secs(10);
         while got < receivers + 1 && Instant::now() < deadline {
-            poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+            poll.poll(&mut events, Some(Duration::from_millis(100)))
+                .expect("poll");
             for ev in events.iter() {
-                let Some(c) = clients.get_mut(ev.token().0) else { continue };
+                let Some(c) = clients.get_mut(ev.token().0) else {
+                    continue;
+                };
                 read_into(c);
                 let n = lines(c);
                 for _ in 0..n {
@@ -343,9 +346,12 @@ fn tcp_echo(port: u16, conns: usize, seconds: u64) {
     let mut events = Events::with_capacity(4096);
     let mut trips = 0u64;
     while start.elapsed() < Duration::from_secs(seconds) {
-        poll.poll(&mut events, Some(Duration::from_millis(100))).expect("poll");
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .expect("poll");
         for ev in events.iter() {
-            let Some(c) = clients.get_mut(ev.token().0) else { continue };
+            let Some(c) = clients.get_mut(ev.token().0) else {
+                continue;
+            };
             read_into(c);
             for _ in 0..lines(c) {
                 trips += 1;
@@ -353,7 +359,10 @@ fn tcp_echo(port: u16, conns: usize, seconds: u64) {
             }
         }
     }
-    println!("tcp-echo conns={conns} round_trips_per_s={:.0}", trips as f64 / start.elapsed().as_secs_f64());
+    println!(
+        "tcp-echo conns={conns} round_trips_per_s={:.0}",
+        trips as f64 / start.elapsed().as_secs_f64()
+    );
 }
 
 fn main() {

@@ -73,7 +73,19 @@ fn collect_bound(body: &[Stmt], f: &mut dyn FnMut(&str)) {
     for s in body {
         match s {
             Stmt::Action(a) => {
-                if let crate::ast::Operand::Desc(d) = &a.result {
+                // Response actions (Send, Log, ...) name existing values; they bind nothing
+                // (Store with a qualifier binds its result, so it counts).
+                let binds = match arovm_stdlib::catalog::lookup(&a.verb) {
+                    Some((
+                        _,
+                        arovm_stdlib::catalog::Role::Response | arovm_stdlib::catalog::Role::Export,
+                    )) => {
+                        matches!(&a.result, crate::ast::Operand::Desc(d) if !d.specifiers.is_empty())
+                            && a.verb.eq_ignore_ascii_case("store")
+                    }
+                    _ => true,
+                };
+                if let (true, crate::ast::Operand::Desc(d)) = (binds, &a.result) {
                     f(&d.base);
                 }
             }

@@ -73,6 +73,8 @@ struct Driver<'p> {
     ws: websocket::WsState,
     /// Endings of tracked fibers that are neither requests nor WebSocket handlers.
     other_endings: HashMap<FiberId, Ending>,
+    /// Fibers waiting for a full outbound socket buffer to drain: (fiber, id, payload).
+    send_waiters: Vec<(FiberId, String, Value)>,
 }
 
 /// Runs the app; returns the process exit code (0 ok, 1 runtime error).
@@ -89,6 +91,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         next_tag: 1,
         ws: websocket::WsState::new(prog),
         other_endings: HashMap::new(),
+        send_waiters: Vec::new(),
     };
     d.lifecycle()
 }
@@ -198,6 +201,7 @@ impl Driver<'_> {
             && (self.listening()
                 || !self.pending.is_empty()
                 || !self.clients.is_empty()
+                || !self.send_waiters.is_empty()
                 || self
                     .reactor
                     .as_ref()
@@ -331,10 +335,23 @@ impl Driver<'_> {
 
     /// Performs the I/O fibers are suspended on.
     fn perform_io(&mut self) {
+        for (fid, id, payload) in std::mem::take(&mut self.send_waiters) {
+            match self.ws_send(&id, &payload) {
+                Err(e) if e == websocket::WOULD_BLOCK => self.send_waiters.push((fid, id, payload)),
+                result => self.sched.resume(fid, result),
+            }
+        }
         for (fid, req) in self.sched.take_io() {
             let result = match req {
                 IoRequest::StartHttp { port, config } => self.start_http(port, config),
-                IoRequest::SendTo { id, payload } => self.ws_send(&id, &payload),
+                IoRequest::SendTo { id, payload } => match self.ws_send(&id, &payload) {
+                    // A full outbound buffer: the fiber waits until it drains (retried each turn).
+                    Err(e) if e == websocket::WOULD_BLOCK => {
+                        self.send_waiters.push((fid, id, payload));
+                        continue;
+                    }
+                    other => other,
+                },
                 IoRequest::WsBroadcast { payload } => self.ws_broadcast(&payload),
                 IoRequest::CloseConn { id } => self.ws_close(&id),
                 IoRequest::TcpBroadcast { payload } => self.tcp_broadcast(&payload),

@@ -259,7 +259,13 @@ impl Driver<'_> {
     pub(super) fn ws_send(&mut self, id: &str, payload: &Value) -> Result<Value, String> {
         let n = id.trim().parse::<u64>().ok();
         let ok = match (n, self.reactor.as_mut()) {
-            (Some(n), Some(r)) if r.is_tcp(n) => r.tcp_send(n, &raw_bytes(payload)),
+            (Some(n), Some(r)) if r.is_tcp(n) => {
+                let bytes = raw_bytes(payload);
+                if r.tcp_would_block(n, bytes.len()) {
+                    return Err(WOULD_BLOCK.into());
+                }
+                r.tcp_send(n, &bytes)
+            }
             (Some(n), Some(r)) => {
                 let (text, bytes) = encode(payload);
                 r.ws_send(n, text, &bytes)
@@ -305,6 +311,9 @@ impl Driver<'_> {
         }
     }
 }
+
+/// Marker error: the outbound connection's buffer is full; the fiber waits and retries.
+pub(super) const WOULD_BLOCK: &str = "\u{0}would block";
 
 /// Bytes for a TCP socket: strings and bytes as they are, other values as JSON.
 fn raw_bytes(payload: &Value) -> Vec<u8> {

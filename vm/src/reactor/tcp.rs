@@ -194,6 +194,16 @@ impl Reactor {
         true
     }
 
+    /// True when an outbound (`Connect`) connection cannot take `len` more bytes now: the
+    /// sending fiber waits instead of the connection being dropped.
+    pub fn tcp_would_block(&self, id: u64, len: usize) -> bool {
+        let Some(&slot) = self.stream_index.get(&id) else {
+            return false;
+        };
+        matches!(self.conns.get(slot), Some(Some(c))
+            if c.outgoing && c.out_bytes > 0 && c.out_bytes + len > self.limits.max_output)
+    }
+
     /// Sends bytes to one TCP connection; false when it is not open.
     pub fn tcp_send(&mut self, id: u64, bytes: &[u8]) -> bool {
         let Some(&slot) = self.stream_index.get(&id) else {
