@@ -165,3 +165,26 @@ fn sigterm_runs_application_end_and_exits_zero() {
     );
     assert!(lines.iter().any(|l| l == "[OK] startup"), "{lines:?}");
 }
+
+#[test]
+fn a_connection_that_never_sends_is_closed_after_the_head_timeout() {
+    let main = format!(
+        "{START}(ping: Test Server) {{\n    Return an <OK: status> with {{ pong: 1 }}.\n}}\n"
+    );
+    let dir = app(
+        "silent-conn",
+        &[
+            ("main.aro", &main),
+            ("openapi.yaml", &contract(&[("/ping", "ping")])),
+        ],
+    );
+    let server = start(&dir, &[("AROVM_HEAD_TIMEOUT_MS", "300")]);
+    let mut silent = server.connect();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        silent.read(&mut buf).unwrap_or(0),
+        0,
+        "closed by the server"
+    );
+    assert_eq!(server.get("/ping").0, 200);
+}

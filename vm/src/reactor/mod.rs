@@ -11,7 +11,7 @@ mod tcp;
 pub mod timers;
 mod websocket;
 
-use crate::net::http::client::{parse_url, ClientResponse};
+use crate::net::http::client::ClientResponse;
 use crate::net::http::errors::HttpError;
 use crate::net::http::request::{self, Parsed, Request};
 use crate::net::http::response::{http_date, Response};
@@ -31,7 +31,7 @@ const SIGNAL: Token = Token(0);
 const LISTENER_BASE: usize = 1;
 const MAX_LISTENERS: usize = 64;
 const CONN_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
-const CLIENT_BASE: usize = 1 << 30;
+pub(super) const CLIENT_BASE: usize = 1 << 30;
 
 /// Gives freed heap memory back to the OS (glibc keeps it otherwise: after 16 MiB messages the
 /// process would stay large). Called when the last connection closes, at most once a second.
@@ -243,103 +243,6 @@ impl Reactor {
         self.listeners.iter().any(Option::is_some)
     }
 
-    /// Outbound requests in flight.
-    pub fn clients_in_flight(&self) -> usize {
-        self.clients.iter().filter(|c| c.is_some()).count()
-    }
-
-    /// Starts an outbound request; its result arrives as [`Inbound::ClientDone`] with `tag`.
-    pub fn http_request(
-        &mut self,
-        tag: u64,
-        method: &str,
-        url: &str,
-        headers: &[(String, String)],
-        body: Option<&[u8]>,
-        timeout: Duration,
-    ) -> Result<(), String> {
-        let url = parse_url(url)?;
-        let generation = self.next_generation;
-        self.next_generation += 1;
-        let deadline = Instant::now() + timeout;
-        let mut c = ClientConn::start(&url, method, headers, body, tag, deadline, generation)?;
-        let slot = match self.client_free.pop() {
-            Some(s) => s,
-            None => {
-                self.clients.push(None);
-                self.clients.len() - 1
-            }
-        };
-        self.poll
-            .registry()
-            .register(
-                &mut c.stream,
-                Token(CLIENT_BASE + slot),
-                Interest::READABLE | Interest::WRITABLE,
-            )
-            .map_err(|e| format!("Connection failed: {e}"))?;
-        self.timers
-            .add(deadline, TimerKey::Client(slot, generation));
-        self.clients[slot] = Some(c);
-        Ok(())
-    }
-
-    fn client_done(&mut self, slot: usize, result: Result<ClientResponse, String>) {
-        if let Some(Some(mut c)) = self.clients.get_mut(slot).map(Option::take) {
-            let _ = self.poll.registry().deregister(&mut c.stream);
-            self.client_free.push(slot);
-            self.inbound
-                .push(Inbound::ClientDone { tag: c.tag, result });
-        }
-    }
-
-    fn client_io(&mut self, slot: usize) {
-        let Some(Some(c)) = self.clients.get_mut(slot) else {
-            return;
-        };
-        if let Ok(Some(e)) | Err(e) = c.stream.take_error() {
-            let msg = format!("Connection failed: {e}");
-            return self.client_done(slot, Err(msg));
-        }
-        while c.out_pos < c.out.len() {
-            match c.stream.write(&c.out[c.out_pos..]) {
-                Ok(n) => c.out_pos += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::NotConnected => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let msg = format!("Connection failed: {e}");
-                    return self.client_done(slot, Err(msg));
-                }
-            }
-        }
-        let mut eof = false;
-        loop {
-            match c.stream.read(&mut self.read_buf) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => c.inbuf.extend_from_slice(&self.read_buf[..n]),
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::NotConnected => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let msg = format!("Connection failed: {e}");
-                    return self.client_done(slot, Err(msg));
-                }
-            }
-        }
-        match c.response(eof) {
-            Ok(Some(r)) => self.client_done(slot, Ok(r)),
-            Ok(None) if eof => {
-                self.client_done(slot, Err("Connection failed: closed early".into()))
-            }
-            Ok(None) => {}
-            Err(e) => self.client_done(slot, Err(e)),
-        }
-    }
-
     /// Connections currently open.
     pub fn open_connections(&self) -> usize {
         self.open
@@ -437,32 +340,16 @@ impl Reactor {
         }
     }
 
-    fn add_conn(&mut self, mut stream: TcpStream, peer: SocketAddr) {
-        let _ = stream.set_nodelay(true);
-        let slot = match self.free.pop() {
-            Some(s) => s,
-            None => {
-                self.conns.push(None);
-                self.conns.len() - 1
-            }
-        };
-        if self
-            .poll
-            .registry()
-            .register(&mut stream, Token(CONN_BASE + slot), Interest::READABLE)
-            .is_err()
-        {
-            self.free.push(slot);
+    fn add_conn(&mut self, stream: TcpStream, peer: SocketAddr) {
+        let Some(slot) = self.register_stream(stream, peer, Phase::Reading, Interest::READABLE)
+        else {
             return;
+        };
+        if let Some(Some(c)) = self.conns.get_mut(slot) {
+            // A new connection must send its first request head within the head timeout.
+            c.deadline = Instant::now() + self.limits.head_timeout;
+            arm(&mut self.timers, c, slot);
         }
-        let generation = self.next_generation;
-        self.next_generation += 1;
-        let mut c = Conn::new(stream, peer, generation);
-        c.deadline = Instant::now() + self.limits.head_timeout;
-        self.timers
-            .add(c.deadline, TimerKey::Conn(slot, generation));
-        self.conns[slot] = Some(c);
-        self.open += 1;
         self.pump(slot);
     }
 

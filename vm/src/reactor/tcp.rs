@@ -44,7 +44,7 @@ impl Reactor {
         self.listeners.iter().any(|l| matches!(l, Some((_, false))))
     }
 
-    fn register_stream(
+    pub(super) fn register_stream(
         &mut self,
         mut stream: TcpStream,
         peer: SocketAddr,
