@@ -71,3 +71,5 @@ echo
 bash bench/http.sh
 echo
 bash bench/ws.sh
+echo
+bash bench/peers.sh
