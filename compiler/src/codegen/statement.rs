@@ -118,16 +118,8 @@ impl Gen<'_> {
                 let exit_jump = self.emit(Op::JumpIfFalse(0));
                 let mut inner = scope.clone();
                 inner.mutable = true;
-                self.loops.push(LoopCtx {
-                    breaks: Vec::new(),
-                    iterates: false,
-                });
-                self.block(body, &mut inner);
-                let back = self.emit(Op::Jump(0));
-                self.patch(back, head);
-                let exit = self.here();
+                let exit = self.loop_body(head, body, &mut inner, false);
                 self.patch(exit_jump, exit);
-                self.end_loop(exit);
                 // Names first bound in the body exist after it (the body ran at least once or not).
                 for (k, v) in inner.bound {
                     scope.bound.entry(k).or_insert(v);
@@ -163,25 +155,9 @@ impl Gen<'_> {
                 self.emit(Op::Range);
                 self.emit(Op::IterStart);
                 let item_slot = self.slot_for(&var.base);
-                let clear_list = self.slots_bound_in(body);
-                self.code.clears.push(clear_list);
-                let clear = (self.code.clears.len() - 1) as u32;
-                let head = self.emit(Op::IterNext {
-                    item: item_slot,
-                    index: NONE,
-                    clear,
-                    exit: 0,
-                });
-                self.loops.push(LoopCtx {
-                    breaks: Vec::new(),
-                    iterates: true,
-                });
-                self.block(body, &mut inner);
-                let back = self.emit(Op::Jump(0));
-                self.patch(back, head);
-                let exit = self.here();
+                let head = self.iter_head(item_slot, NONE, body);
+                let exit = self.loop_body(head, body, &mut inner, true);
                 self.patch(head, exit);
-                self.end_loop(exit);
             }
             Stmt::ForEach {
                 item,
@@ -201,32 +177,49 @@ impl Gen<'_> {
                 self.emit(Op::IterStart);
                 let item_slot = self.slot_for(&item.base);
                 let index_slot = index.as_ref().map_or(NONE, |i| self.slot_for(&i.base));
-                let clear_list = self.slots_bound_in(body);
-                self.code.clears.push(clear_list);
-                let clear = (self.code.clears.len() - 1) as u32;
-                let head = self.emit(Op::IterNext {
-                    item: item_slot,
-                    index: index_slot,
-                    clear,
-                    exit: 0,
-                });
+                let head = self.iter_head(item_slot, index_slot, body);
                 if let Some(f) = filter {
                     self.expr(f);
                     let j = self.emit(Op::JumpIfFalse(0));
                     self.patch(j, head);
                 }
-                self.loops.push(LoopCtx {
-                    breaks: Vec::new(),
-                    iterates: true,
-                });
-                self.block(body, &mut inner);
-                let back = self.emit(Op::Jump(0));
-                self.patch(back, head);
-                let exit = self.here();
+                let exit = self.loop_body(head, body, &mut inner, true);
                 self.patch(head, exit);
-                self.end_loop(exit);
             }
         }
+    }
+
+    /// `IterNext` for a loop over `body`: binds the item (and index) and clears the body's slots.
+    fn iter_head(&mut self, item: u32, index: u32, body: &[Stmt]) -> usize {
+        let clear_list = self.slots_bound_in(body);
+        self.code.clears.push(clear_list);
+        let clear = (self.code.clears.len() - 1) as u32;
+        self.emit(Op::IterNext {
+            item,
+            index,
+            clear,
+            exit: 0,
+        })
+    }
+
+    /// The body of a loop starting at `head`, the jump back, and its `break`s; returns the exit pc.
+    fn loop_body(
+        &mut self,
+        head: usize,
+        body: &[Stmt],
+        inner: &mut Scope,
+        iterates: bool,
+    ) -> usize {
+        self.loops.push(LoopCtx {
+            breaks: Vec::new(),
+            iterates,
+        });
+        self.block(body, inner);
+        let back = self.emit(Op::Jump(0));
+        self.patch(back, head);
+        let exit = self.here();
+        self.end_loop(exit);
+        exit
     }
 
     /// Closes the innermost loop: its `break` jumps land at `exit`.
