@@ -2,7 +2,7 @@
 CARGO ?= cargo
 AROVM := target/release/arovm
 
-.PHONY: build test unit conformance lint fmt bench run-example clean autobahn e2e e2e-deps
+.PHONY: build test unit conformance lint fmt bench run-example clean autobahn e2e e2e-deps profile bench-plot
 
 build:
 	$(CARGO) build --release
@@ -24,6 +24,12 @@ fmt:
 
 bench: build
 	bash bench/run.sh
+
+# Flame graph + top-20 hot functions + per-action table for one scenario:
+# make profile SCENARIO=http|post-broadcast|ws-broadcast|ws-echo|tcp-echo
+SCENARIO ?= http
+profile:
+	SCENARIO=$(SCENARIO) bash bench/profile.sh
 
 run-example: build
 	$(AROVM) run examples/hello

@@ -52,6 +52,22 @@ impl Loaded {
         self.strs.get(i as usize).map_or("", |s| s)
     }
 
+    /// True when feature set `fs` names any of `names` in a descriptor (as a base or a
+    /// specifier), or any template does (a template sees its renderer's variables).
+    pub fn mentions_any(&self, fs: usize, names: &[&str]) -> bool {
+        let syms: Vec<u32> = names.iter().filter_map(|n| self.sym(n)).collect();
+        let mentions = |f: &arovm_compiler::bytecode::FeatureSetCode| {
+            f.descs
+                .iter()
+                .any(|d| syms.contains(&d.base) || d.specs.iter().any(|s| syms.contains(s)))
+        };
+        let sets = &self.program.feature_sets;
+        sets.get(fs).is_some_and(mentions)
+            || sets
+                .iter()
+                .any(|f| self.s(f.name).starts_with("template:") && mentions(f))
+    }
+
     /// Feature set index by exact name (and activity, when given).
     pub fn feature_set(&self, name: &str, activity: Option<&str>) -> Option<usize> {
         self.program.feature_sets.iter().position(|fs| {

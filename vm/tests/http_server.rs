@@ -188,3 +188,44 @@ fn a_connection_that_never_sends_is_closed_after_the_head_timeout() {
     );
     assert_eq!(server.get("/ping").0, 200);
 }
+
+#[test]
+fn a_request_followed_by_a_half_close_is_answered_and_the_connection_closed() {
+    // The read loop stops at a short read; the hang-up must still be seen (the request and the
+    // FIN often arrive in one readiness event).
+    // A busy handler (about 0.2 s of loop) holds the event loop so that the request and the FIN
+    // are both waiting when it polls again.
+    let busy = "    Create the <d> with [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].\n    for each <a> in <d> {\n    for each <b> in <d> {\n    for each <c> in <d> {\n    for each <e> in <d> {\n    for each <f> in <d> {\n    for each <g> in <d> {\n        Compute the <x> from <g> + 1.\n    }\n    }\n    }\n    }\n    }\n    }\n";
+    let main = format!("{START}(ping: Test Server) {{\n    Return an <OK: status> with {{ pong: 1 }}.\n}}\n(busy: Test Server) {{\n{busy}    Return an <OK: status> with {{ done: 1 }}.\n}}\n");
+    let dir = app(
+        "half-close",
+        &[
+            ("main.aro", &main),
+            (
+                "openapi.yaml",
+                &contract(&[("/ping", "ping"), ("/busy", "busy")]),
+            ),
+        ],
+    );
+    let server = start(&dir, &[]);
+    for _ in 0..3 {
+        // Accepted and registered while the loop is idle ...
+        let mut s = server.connect();
+        std::thread::sleep(Duration::from_millis(50));
+        // ... then the loop is kept busy while the request and the FIN arrive.
+        let mut hold = server.connect();
+        hold.write_all(b"GET /busy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        s.write_all(b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\nGET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut all = Vec::new();
+        s.read_to_end(&mut all)
+            .expect("the server closes after answering");
+        let text = String::from_utf8_lossy(&all);
+        assert_eq!(text.matches("{\"pong\":1}").count(), 2, "{text}");
+        assert_eq!(read_response(&mut hold).0, 200);
+    }
+}

@@ -1,5 +1,6 @@
 //! The ceiling for `make bench`: the same reactor shape as arovm (one thread, mio, httparse,
-//! keep-alive, partial writes) answering every request with the bytes arovm sends for the hello
+//! keep-alive, partial writes, a short read ends a read pass, no re-registering unless write
+//! interest changes) answering every request with the bytes arovm sends for the hello
 //! route, with no VM in between. What arovm loses against this is the cost of the VM.
 //! Usage: `arovm-ceiling PORT`.
 
@@ -14,6 +15,7 @@ struct Conn {
     stream: TcpStream,
     inbuf: Vec<u8>,
     out: Vec<u8>,
+    want_write: bool,
 }
 
 fn response() -> Vec<u8> {
@@ -53,6 +55,7 @@ fn main() -> std::io::Result<()> {
                             stream: s,
                             inbuf: Vec::new(),
                             out: Vec::new(),
+                            want_write: false,
                         },
                     );
                     next += 1;
@@ -70,7 +73,13 @@ fn main() -> std::io::Result<()> {
                         closed = true;
                         break;
                     }
-                    Ok(n) => c.inbuf.extend_from_slice(&buf[..n]),
+                    Ok(n) => {
+                        c.inbuf.extend_from_slice(&buf[..n]);
+                        // Same shape as arovm: a short read drained the socket (edge-triggered).
+                        if n < buf.len() && !ev.is_read_closed() {
+                            break;
+                        }
+                    }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                     Err(_) => {
                         closed = true;
@@ -101,14 +110,19 @@ fn main() -> std::io::Result<()> {
                     }
                 }
             }
-            let interest = if c.out.is_empty() {
-                Interest::READABLE
-            } else {
-                Interest::READABLE | Interest::WRITABLE
-            };
-            let _ = poll
-                .registry()
-                .reregister(&mut c.stream, ev.token(), interest);
+            // Re-register only when write interest changes (arovm's rule too).
+            let want = !c.out.is_empty();
+            if want != c.want_write {
+                c.want_write = want;
+                let interest = if want {
+                    Interest::READABLE | Interest::WRITABLE
+                } else {
+                    Interest::READABLE
+                };
+                let _ = poll
+                    .registry()
+                    .reregister(&mut c.stream, ev.token(), interest);
+            }
             if closed {
                 conns.remove(&id);
             }

@@ -51,6 +51,9 @@ struct RunCmd {
     /// address servers bind to (default 0.0.0.0, or AROVM_BIND)
     #[argh(option)]
     bind: Option<std::net::IpAddr>,
+    /// print per-feature-set and per-action counts and time to stderr at exit
+    #[argh(switch)]
+    profile_actions: bool,
 }
 
 /// Options of `arovm app.arob [--port N] [--bind ADDR] [--keep-alive]`.
@@ -68,14 +71,23 @@ struct FileCmd {
     /// address servers bind to (default 0.0.0.0, or AROVM_BIND)
     #[argh(option)]
     bind: Option<std::net::IpAddr>,
+    /// print per-feature-set and per-action counts and time to stderr at exit
+    #[argh(switch)]
+    profile_actions: bool,
 }
 
-fn options(port: Option<u16>, bind: Option<std::net::IpAddr>, keep_alive: bool) -> RunOptions {
+fn options(
+    port: Option<u16>,
+    bind: Option<std::net::IpAddr>,
+    keep_alive: bool,
+    profile_actions: bool,
+) -> RunOptions {
     let d = RunOptions::default();
     RunOptions {
         port,
         bind: bind.unwrap_or(d.bind),
         keep_alive,
+        profile_actions,
     }
 }
 
@@ -124,7 +136,10 @@ pub fn main() -> i32 {
     let strs: Vec<&str> = args.iter().map(String::as_str).collect();
     if args.len() >= 2 && args[1].ends_with(".arob") {
         return match FileCmd::from_args(&["arovm"], &strs[1..]) {
-            Ok(f) => run_path(&f.path, options(f.port, f.bind, f.keep_alive)),
+            Ok(f) => run_path(
+                &f.path,
+                options(f.port, f.bind, f.keep_alive, f.profile_actions),
+            ),
             Err(e) => {
                 eprintln!("{}", e.output);
                 EXIT_INPUT
@@ -153,7 +168,10 @@ pub fn main() -> i32 {
             );
             EXIT_INPUT
         }
-        Some(Cmd::Run(r)) => run_path(&r.path, options(r.port, r.bind, r.keep_alive)),
+        Some(Cmd::Run(r)) => run_path(
+            &r.path,
+            options(r.port, r.bind, r.keep_alive, r.profile_actions),
+        ),
         Some(Cmd::Test(t)) => match load_any(&t.dir) {
             Ok(l) => run_tests(&l),
             Err(code) => code,

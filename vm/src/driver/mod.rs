@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub bind: IpAddr,
     /// Keep serving after Application-Start returns, until a signal (`--keep-alive`).
     pub keep_alive: bool,
+    /// Count and time feature sets and actions; print the table to stderr at exit.
+    pub profile_actions: bool,
 }
 
 impl Default for RunOptions {
@@ -46,6 +48,7 @@ impl Default for RunOptions {
             port: None,
             bind,
             keep_alive: false,
+            profile_actions: false,
         }
     }
 }
@@ -93,7 +96,18 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         other_endings: HashMap::new(),
         send_waiters: Vec::new(),
     };
-    d.lifecycle()
+    if d.opts.profile_actions {
+        d.sched.host.profile = Some(Box::default());
+    }
+    let code = d.lifecycle();
+    if let Some(p) = d.sched.host.profile.take() {
+        let fs_name = |fs: usize| {
+            let f = &prog.program.feature_sets[fs];
+            format!("{} ({})", prog.s(f.name), prog.s(f.activity))
+        };
+        eprint!("{}", p.report(fs_name, |v| prog.s(v).to_string()));
+    }
+    code
 }
 
 impl Driver<'_> {
@@ -277,8 +291,18 @@ impl Driver<'_> {
                     req.method.as_str()
                 };
                 match self.router.route(method, trimmed) {
-                    Routed::Handler { fs, params, arrays } => {
-                        match request_env(&req, &params, &arrays, &peer.ip().to_string()) {
+                    Routed::Handler {
+                        fs,
+                        params,
+                        arrays,
+                        reads_request,
+                    } => {
+                        let env = if reads_request || !req.body.is_empty() {
+                            request_env(&req, &params, &arrays, &peer.ip().to_string())
+                        } else {
+                            Ok(Vec::new())
+                        };
+                        match env {
                             Ok(env) => {
                                 let fid = self.sched.spawn_tracked(fs, env);
                                 self.pending.insert(

@@ -44,6 +44,9 @@ pub struct Conn {
     pub generation: u64,
     /// The peer closed its side.
     pub eof: bool,
+    /// The poller reported a hang-up or error: read to the end instead of stopping at a short
+    /// read.
+    pub hangup: bool,
     /// `100 Continue` already sent for the current request.
     pub sent_continue: bool,
     /// Registered for WRITABLE.
@@ -74,6 +77,7 @@ impl Conn {
             phase: Phase::Reading,
             generation,
             eof: false,
+            hangup: false,
             sent_continue: false,
             want_write: false,
             deadline: std::time::Instant::now(),
@@ -82,6 +86,28 @@ impl Conn {
             tcp_reason: None,
             outgoing: false,
         }
+    }
+
+    /// Writes `bytes` at once when nothing is queued ahead of them (the common case: one
+    /// syscall, no copy) and queues what the socket did not take. An error other than
+    /// `WouldBlock` is returned; the caller closes the connection.
+    pub fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut done = 0;
+        if self.out.is_empty() {
+            while done < bytes.len() {
+                match self.stream.write(&bytes[done..]) {
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if done < bytes.len() {
+            self.queue(Rc::from(&bytes[done..]));
+        }
+        Ok(())
     }
 
     /// Queues bytes for writing.

@@ -163,7 +163,9 @@ pub struct Reactor {
     read_buf: Vec<u8>,
     limits: Limits,
     accept_paused: bool,
-    date_cache: (i64, String),
+    date_cache: (i64, Rc<str>),
+    /// The time the last poll returned: deadlines set while handling its events use it.
+    now: Instant,
     inbound: Vec<Inbound>,
     clients: Vec<Option<ClientConn>>,
     client_free: Vec<usize>,
@@ -199,7 +201,8 @@ impl Reactor {
             read_buf: vec![0; 64 * 1024],
             limits,
             accept_paused: false,
-            date_cache: (0, String::new()),
+            date_cache: (0, Rc::from("")),
+            now: Instant::now(),
             inbound: Vec::new(),
             clients: Vec::new(),
             client_free: Vec::new(),
@@ -248,12 +251,12 @@ impl Reactor {
         self.open
     }
 
-    fn date(&mut self) -> String {
+    fn date(&mut self) -> Rc<str> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         if self.date_cache.0 != now {
-            self.date_cache = (now, http_date(now));
+            self.date_cache = (now, Rc::from(http_date(now)));
         }
         self.date_cache.1.clone()
     }
@@ -278,8 +281,13 @@ impl Reactor {
                 eprintln!("arovm: poll failed: {e}");
             }
         }
-        let tokens: Vec<Token> = self.events.iter().map(|e| e.token()).collect();
-        for token in tokens {
+        self.now = Instant::now();
+        let tokens: Vec<(Token, bool)> = self
+            .events
+            .iter()
+            .map(|e| (e.token(), e.is_read_closed() || e.is_error()))
+            .collect();
+        for (token, hangup) in tokens {
             match token.0 {
                 0 => {
                     if self.signals.as_mut().is_some_and(|s| s.drain()) {
@@ -290,6 +298,11 @@ impl Reactor {
                 t if t >= CLIENT_BASE => self.client_io(t - CLIENT_BASE),
                 t => {
                     let slot = t - CONN_BASE;
+                    if hangup {
+                        if let Some(Some(c)) = self.conns.get_mut(slot) {
+                            c.hangup = true;
+                        }
+                    }
                     if self.connecting.contains_key(&slot) {
                         self.tcp_connect_ready(slot);
                     }
@@ -347,7 +360,7 @@ impl Reactor {
         };
         if let Some(Some(c)) = self.conns.get_mut(slot) {
             // A new connection must send its first request head within the head timeout.
-            c.deadline = Instant::now() + self.limits.head_timeout;
+            c.deadline = self.now + self.limits.head_timeout;
             arm(&mut self.timers, c, slot);
         }
         self.pump(slot);
@@ -367,10 +380,16 @@ impl Reactor {
                 Ok(n) => {
                     if c.inbuf.is_empty() && c.phase == Phase::Reading {
                         // A new request starts: it must complete within the head timeout.
-                        c.deadline = Instant::now() + self.limits.head_timeout;
+                        c.deadline = self.now + self.limits.head_timeout;
                         arm(&mut self.timers, c, slot);
                     }
                     c.inbuf.extend_from_slice(&self.read_buf[..n]);
+                    // A short read drained the socket: the next byte that arrives raises a new
+                    // readiness edge, so reading again now would only cost an EAGAIN. After a
+                    // hang-up, read on to see the end of the stream.
+                    if n < self.read_buf.len() && !c.hangup {
+                        break;
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -444,8 +463,10 @@ impl Reactor {
                     c.sent_continue = true;
                     c.queue(Rc::from(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]));
                     self.flush(slot);
-                } else if c.eof {
+                } else if c.eof && c.out.is_empty() {
                     self.close(slot);
+                } else if c.eof {
+                    c.phase = Phase::Closing; // closes once the last response is written
                 }
             }
             Err(e) => self.fail(slot, e),
@@ -474,17 +495,26 @@ impl Reactor {
         if c.generation != conn.generation || c.phase != Phase::Busy {
             return; // the client went away meanwhile
         }
-        let keep = keep_alive && !c.eof;
+        // After the client's FIN, requests it pipelined before it are still answered; the last
+        // one says `Connection: close`.
+        let keep = keep_alive && !(c.eof && c.inbuf.is_empty());
         let bytes = resp.encode(head_only, keep, &date);
-        c.queue(Rc::from(bytes));
         c.phase = if keep { Phase::Reading } else { Phase::Closing };
+        if c.send(&bytes).is_err() {
+            return self.close(conn.slot);
+        }
         if keep {
-            c.deadline = Instant::now() + self.limits.idle_timeout;
+            c.deadline = self.now + self.limits.idle_timeout;
             arm(&mut self.timers, c, conn.slot);
         }
+        // Input that arrived while the request was busy is already buffered (the socket was read
+        // to a short read); only a full buffer can have left bytes in the kernel.
+        let full = c.inbuf.len() >= self.limits.max_head + self.limits.max_body + 16 * 1024;
         self.flush(conn.slot);
-        if keep {
+        if keep && full {
             self.pump(conn.slot);
+        } else if keep {
+            self.parse_next(conn.slot);
         }
     }
 

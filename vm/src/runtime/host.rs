@@ -21,6 +21,8 @@ pub struct HostState {
     changes: Vec<(String, Value)>,
     /// The output of the template the running fiber renders (swapped in per action).
     pub template: Option<String>,
+    /// Per-feature-set and per-action counters (`--profile-actions`), when on.
+    pub profile: Option<Box<super::profile::Profile>>,
     rng: u64,
 }
 
@@ -36,6 +38,7 @@ impl Default for HostState {
             events: Vec::new(),
             changes: Vec::new(),
             template: None,
+            profile: None,
             rng: seed | 1,
         }
     }

@@ -524,7 +524,11 @@ fn action(
     };
     cx.host.feature = prog.strs[fs.name as usize].clone();
     cx.host.template = f.template.take();
+    let started = cx.host.profile.is_some().then(std::time::Instant::now);
     let outcome = actions::run(id, &call, cx.host);
+    if let (Some(t), Some(p)) = (started, cx.host.profile.as_mut()) {
+        p.action(f.fs, st.verb, t.elapsed());
+    }
     f.template = cx.host.template.take();
     let result_slot = match st.result {
         Arg::Desc(d) => fs.descs[d as usize].slot,

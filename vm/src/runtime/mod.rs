@@ -6,4 +6,5 @@ pub mod fiber;
 pub mod host;
 pub mod interp;
 pub mod ops;
+pub mod profile;
 pub mod scheduler;

@@ -66,6 +66,9 @@ impl<'p> Scheduler<'p> {
     pub fn spawn(&mut self, fs: usize, env: Vec<(Rc<str>, Value)>) -> FiberId {
         let n = self.prog.program.feature_sets[fs].slots.len();
         let fiber = Fiber::new(fs, n, env);
+        if let Some(p) = self.host.profile.as_mut() {
+            p.fiber_started(fs);
+        }
         let id = match self.free.pop() {
             Some(id) => {
                 self.fibers[id] = Some(fiber);
@@ -216,9 +219,13 @@ impl<'p> Scheduler<'p> {
             };
             // A bug in an action must not take the server down: a panic fails this fiber only
             // (an HTTP request then gets a 500).
+            let started = cx.host.profile.is_some().then(Instant::now);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 run(&mut cx, &mut fiber, FUEL)
             }));
+            if let (Some(t), Some(p)) = (started, cx.host.profile.as_mut()) {
+                p.slice(fiber.fs, t.elapsed());
+            }
             r.unwrap_or_else(|p| {
                 let msg = p
                     .downcast_ref::<String>()

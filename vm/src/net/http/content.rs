@@ -63,6 +63,17 @@ pub fn parse_body(req: &Request) -> Result<Value, HttpError> {
     }
 }
 
+/// The names [`request_env`] binds; a handler that mentions none of them (and has no body to
+/// validate) skips building them.
+pub const REQUEST_ENV_NAMES: &[&str] = &[
+    "request",
+    "pathParameters",
+    "queryParameters",
+    "headers",
+    "headerParameters",
+    "body",
+];
+
 /// The framework variables a request handler sees: `request` (with `method`, `path`, `headers`,
 /// `query`, `queryParameters`, `pathParameters`, `parameters`, `body`), and the same parts as
 /// top-level `pathParameters`, `queryParameters`, `headers`, `headerParameters`, `body`.

@@ -1,6 +1,7 @@
 //! Contract routing: `{param}` path templates → the handling feature set; 404 for unknown paths,
 //! 405 with `Allow` for a known path with another method.
 
+use super::content::REQUEST_ENV_NAMES;
 use crate::loader::Loaded;
 use arovm_compiler::bytecode::NONE;
 
@@ -15,6 +16,8 @@ struct Route {
     handler: Option<usize>,
     operation: String,
     arrays: Vec<String>,
+    /// The handler reads the request's framework variables (see [`REQUEST_ENV_NAMES`]).
+    reads_request: bool,
 }
 
 /// The routing table built once at load.
@@ -33,6 +36,8 @@ pub enum Routed {
         params: Vec<(String, String)>,
         /// Query parameters declared as arrays.
         arrays: Vec<String>,
+        /// The handler mentions a request variable, so the request env must be built.
+        reads_request: bool,
     },
     /// The route exists but no feature set has its operationId.
     Unimplemented(String),
@@ -90,6 +95,8 @@ impl Router {
                     )
                     .collect(),
                 handler: (r.handler != NONE).then_some(r.handler as usize),
+                reads_request: r.handler != NONE
+                    && prog.mentions_any(r.handler as usize, REQUEST_ENV_NAMES),
                 operation: prog.s(r.operation).to_string(),
                 arrays: r
                     .array_params
@@ -141,6 +148,7 @@ impl Router {
                     fs,
                     params,
                     arrays: r.arrays.clone(),
+                    reads_request: r.reads_request,
                 },
                 None => Routed::Unimplemented(r.operation.clone()),
             };
