@@ -267,3 +267,33 @@ fn a_client_that_never_reads_is_closed_with_1008_and_others_keep_receiving() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_burst_larger_than_the_queue_bound_reaches_a_reading_client_in_order() {
+    // Frames sent in one loop turn are written together at its end; a burst past maxQueue is
+    // written out first and only then judged, so a client that reads is not a slow consumer.
+    let app_text = r#"(Application-Start: WS Burst) {
+    Start the <http-server> with { websocket: "/ws", maxQueue: 200000 }.
+    Keepalive the <application> for the <events>.
+    Return an <OK: status> for the <startup>.
+}
+(On Message: WebSocket Event Handler) {
+    Create the <chunk> with "CHUNK".
+    for <i> from 1 to 100 {
+        Send "${<i>}:${<chunk>}" to the <connection>.
+    }
+    Return an <OK: status> for the <chunk>.
+}
+"#
+    .replace("CHUNK", &"y".repeat(4000));
+    let dir = app("ws-burst", &[("main.aro", &app_text)]);
+    let server = start(&dir, &[]);
+    let mut c = ws(&server);
+    c.send(Message::text("go")).unwrap();
+    for i in 1..=100 {
+        match c.read().expect("every frame of the burst") {
+            Message::Text(t) => assert!(t.starts_with(&format!("{i}:yyy")), "frame {i}"),
+            other => panic!("frame {i}: {other:?}"),
+        }
+    }
+}

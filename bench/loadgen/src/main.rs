@@ -1,8 +1,8 @@
 //! WebSocket load client for `make bench`, bounded in time and count, loopback only.
 //!
-//! `arovm-loadgen broadcast PORT RECEIVERS SECONDS` — RECEIVERS clients listen; one more client
-//! sends a message (its send time inside), waits until every receiver has it, and repeats until
-//! SECONDS pass. Prints deliveries/s and p50/p99 delivery latency.
+//! `arovm-loadgen broadcast PORT RECEIVERS SECONDS [WINDOW]` — RECEIVERS clients listen; one more
+//! client sends messages (its send time inside), keeping up to WINDOW (default 1) in flight until
+//! every receiver has them, until SECONDS pass. Prints deliveries/s and p50/p99 delivery latency.
 //! `arovm-loadgen echo PORT CONNS SECONDS` — each connection sends, waits for its echo, repeats.
 //! Prints round trips/s.
 //! `arovm-loadgen tcp-broadcast SOCKET_PORT RECEIVERS SECONDS` / `tcp-echo SOCKET_PORT CONNS SECONDS`
@@ -167,53 +167,97 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p) as usize]
 }
 
-fn broadcast(port: u16, receivers: usize, seconds: u64) {
+/// Microseconds since `origin`, the sender's timestamp carried in each payload.
+fn micros(origin: Instant) -> u64 {
+    origin.elapsed().as_micros() as u64
+}
+
+/// The `"t":N` timestamp of a payload.
+fn stamp(payload: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let rest = &text[text.find("\"t\":")? + 4..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// One sender, `receivers` listeners on `/ws`; up to `window` messages in flight (a message is
+/// in flight until every receiver has it). Latency is receive time minus the sender's
+/// timestamp in the payload.
+fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
     let mut poll = Poll::new().expect("poll");
     let mut clients = connect_all(&poll, port, receivers + 1, 0);
     handshake_all(&mut poll, &mut clients, "/ws");
     reregister(&poll, &mut clients);
-    let start = Instant::now();
+    let origin = Instant::now();
+    let until = origin + Duration::from_secs(seconds);
     let mut events = Events::with_capacity(4096);
     let mut latencies = Vec::new();
     let mut deliveries = 0u64;
-    let mut rounds = 0u64;
-    let sender = receivers; // the last client sends
-    while start.elapsed() < Duration::from_secs(seconds) {
-        let t0 = Instant::now();
-        let msg = format!("{{\"seq\":{rounds}}}");
-        clients[sender]
-            .s
-            .write_all(&masked_text(msg.as_bytes()))
-            .expect("send");
-        let mut got = 0usize;
-        let round_deadline = Instant::now() + Duration::from_secs(10);
-        while got < receivers + 1 && Instant::now() < round_deadline {
-            poll.poll(&mut events, Some(Duration::from_millis(100)))
-                .expect("poll");
-            for ev in events.iter() {
-                let i = ev.token().0;
-                let Some(c) = clients.get_mut(i) else {
-                    continue;
-                };
-                read_into(c);
-                for _ in frames(c) {
-                    got += 1;
-                    if i != sender {
-                        latencies.push(t0.elapsed().as_secs_f64() * 1e6);
-                        deliveries += 1;
+    let mut sent = 0u64;
+    // Receipts still missing per message in flight, by sequence number.
+    let mut missing: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let sender = receivers; // the last client sends (and gets its own message back)
+    let mut last_progress = Instant::now();
+    loop {
+        let now = Instant::now();
+        while now < until && missing.len() < window.max(1) {
+            let msg = format!("{{\"seq\":{sent},\"t\":{}}}", micros(origin));
+            clients[sender]
+                .s
+                .write_all(&masked_text(msg.as_bytes()))
+                .expect("send");
+            missing.insert(sent, receivers + 1);
+            sent += 1;
+        }
+        if missing.is_empty() || last_progress.elapsed() > Duration::from_secs(10) {
+            break;
+        }
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .expect("poll");
+        for ev in events.iter() {
+            let i = ev.token().0;
+            let Some(c) = clients.get_mut(i) else {
+                continue;
+            };
+            read_into(c);
+            for payload in frames(c) {
+                last_progress = Instant::now();
+                let t = micros(origin);
+                let seq = stamp_seq(&payload);
+                if let Some(left) = seq.and_then(|q| missing.get_mut(&q)) {
+                    *left -= 1;
+                    if *left == 0 {
+                        missing.remove(&seq.unwrap_or(0));
                     }
+                }
+                if i != sender {
+                    if let Some(t0) = stamp(&payload) {
+                        latencies.push(t.saturating_sub(t0) as f64);
+                    }
+                    deliveries += 1;
                 }
             }
         }
-        rounds += 1;
     }
-    let secs = start.elapsed().as_secs_f64();
+    let secs = origin.elapsed().as_secs_f64();
     let p50 = percentile(&mut latencies, 0.5);
     let p99 = percentile(&mut latencies, 0.99);
     println!(
-        "broadcast receivers={receivers} rounds={rounds} deliveries_per_s={:.0} p50_us={p50:.0} p99_us={p99:.0}",
+        "broadcast receivers={receivers} window={window} messages={sent} deliveries_per_s={:.0} p50_us={p50:.0} p99_us={p99:.0}",
         deliveries as f64 / secs
     );
+}
+
+/// The `"seq":N` of a payload.
+fn stamp_seq(payload: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let rest = &text[text.find("\"seq\":")? + 6..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
 }
 
 fn echo(port: u16, conns: usize, seconds: u64) {
@@ -370,7 +414,12 @@ fn main() {
     let num = |i: usize, d: u64| a.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     let port = num(2, 8080) as u16;
     match a.get(1).map(String::as_str) {
-        Some("broadcast") => broadcast(port, num(3, 100) as usize, num(4, 5).min(60)),
+        Some("broadcast") => broadcast(
+            port,
+            num(3, 100) as usize,
+            num(4, 5).min(60),
+            num(5, 1).clamp(1, 1000) as usize,
+        ),
         Some("echo") => echo(port, num(3, 100) as usize, num(4, 5).min(60)),
         Some("idle") => idle(port, num(3, 1000) as usize, num(4, 3).min(60)),
         Some("tcp-broadcast") => tcp_broadcast(port, num(3, 100) as usize, num(4, 5).min(60)),

@@ -100,6 +100,10 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         d.sched.host.profile = Some(Box::default());
     }
     let code = d.lifecycle();
+    // Frames queued in the last turn (a farewell broadcast in Application-End) still leave.
+    if let Some(r) = d.reactor.as_mut() {
+        r.flush_dirty();
+    }
     if let Some(p) = d.sched.host.profile.take() {
         let fs_name = |fs: usize| {
             let f = &prog.program.feature_sets[fs];
@@ -206,6 +210,14 @@ impl Driver<'_> {
         self.sched.run_ready();
         self.perform_io();
         self.answer_finished();
+        if !self.send_waiters.is_empty() {
+            // Senders wait for queues that are written at the end of the turn: write them now
+            // and retry, or the poll below could sleep with nothing left to wake it.
+            if let Some(r) = self.reactor.as_mut() {
+                r.flush_dirty();
+            }
+            self.perform_io();
+        }
         if self.sched.has_ready() {
             return true;
         }

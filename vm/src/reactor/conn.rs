@@ -51,6 +51,8 @@ pub struct Conn {
     pub sent_continue: bool,
     /// Registered for WRITABLE.
     pub want_write: bool,
+    /// Queued output waits for the end of the loop turn (listed in the reactor's dirty list).
+    pub dirty: bool,
     /// When the current head (or idle) timeout expires.
     pub deadline: std::time::Instant,
     /// Time of this connection's entry in the timer heap (one at a time keeps the heap as small
@@ -80,6 +82,7 @@ impl Conn {
             hangup: false,
             sent_continue: false,
             want_write: false,
+            dirty: false,
             deadline: std::time::Instant::now(),
             timer_at: None,
             ws: None,

@@ -166,6 +166,10 @@ pub struct Reactor {
     date_cache: (i64, Rc<str>),
     /// The time the last poll returned: deadlines set while handling its events use it.
     now: Instant,
+    /// Connections with output queued by sends and broadcasts since the last poll. They are
+    /// written once per loop turn, so the frames one connection gets in a turn leave in one
+    /// `writev`.
+    dirty: Vec<usize>,
     inbound: Vec<Inbound>,
     clients: Vec<Option<ClientConn>>,
     client_free: Vec<usize>,
@@ -203,6 +207,7 @@ impl Reactor {
             accept_paused: false,
             date_cache: (0, Rc::from("")),
             now: Instant::now(),
+            dirty: Vec::new(),
             inbound: Vec::new(),
             clients: Vec::new(),
             client_free: Vec::new(),
@@ -263,6 +268,7 @@ impl Reactor {
 
     /// Waits for I/O (at most `timeout`) and returns what happened.
     pub fn poll(&mut self, timeout: Option<Duration>) -> Vec<Inbound> {
+        self.flush_dirty();
         // Requests parsed outside a poll (pipelined ones after a response) are due now.
         let timeout = if self.inbound.is_empty() {
             timeout
@@ -503,10 +509,9 @@ impl Reactor {
         if c.send(&bytes).is_err() {
             return self.close(conn.slot);
         }
-        if keep {
-            c.deadline = self.now + self.limits.idle_timeout;
-            arm(&mut self.timers, c, conn.slot);
-        }
+        // Keep-alive: the idle timeout; closing: the time the peer gets to read the response.
+        c.deadline = self.now + self.limits.idle_timeout;
+        arm(&mut self.timers, c, conn.slot);
         // Input that arrived while the request was busy is already buffered (the socket was read
         // to a short read); only a full buffer can have left bytes in the kernel.
         let full = c.inbuf.len() >= self.limits.max_head + self.limits.max_body + 16 * 1024;
@@ -518,20 +523,55 @@ impl Reactor {
         }
     }
 
-    /// Writes queued output until done or `WouldBlock` (then waits for WRITABLE).
+    /// Marks a connection whose queue grew; [`Self::flush_dirty`] writes it this loop turn.
+    fn mark_dirty(&mut self, slot: usize) {
+        if let Some(Some(c)) = self.conns.get_mut(slot) {
+            if !c.dirty {
+                c.dirty = true;
+                self.dirty.push(slot);
+            }
+        }
+    }
+
+    /// Writes every connection marked by [`Self::mark_dirty`]. Runs before each poll (and at
+    /// shutdown), so nothing queued waits longer than the current loop turn.
+    pub fn flush_dirty(&mut self) {
+        for slot in std::mem::take(&mut self.dirty) {
+            if let Some(Some(c)) = self.conns.get_mut(slot) {
+                c.dirty = false;
+            }
+            self.flush(slot);
+        }
+    }
+
+    /// Writes queued output until done or `WouldBlock` (then waits for WRITABLE), up to 64
+    /// queued chunks per `writev`.
     fn flush(&mut self, slot: usize) {
         let Some(Some(c)) = self.conns.get_mut(slot) else {
             return;
         };
         let mut failed = false;
-        while let Some(front) = c.out.front().cloned() {
-            match c.stream.write(&front[c.out_pos..]) {
+        while !c.out.is_empty() {
+            let mut slices = [std::io::IoSlice::new(&[]); 64];
+            let mut k = 0;
+            for (i, chunk) in c.out.iter().take(slices.len()).enumerate() {
+                slices[i] = std::io::IoSlice::new(if i == 0 { &chunk[c.out_pos..] } else { chunk });
+                k += 1;
+            }
+            match c.stream.write_vectored(&slices[..k]) {
                 Ok(n) => {
-                    c.out_pos += n;
                     c.out_bytes -= n;
-                    if c.out_pos == front.len() {
-                        c.out.pop_front();
-                        c.out_pos = 0;
+                    let mut left = n;
+                    while left > 0 {
+                        let front_left = c.out[0].len() - c.out_pos;
+                        if left >= front_left {
+                            left -= front_left;
+                            c.out.pop_front();
+                            c.out_pos = 0;
+                        } else {
+                            c.out_pos += left;
+                            left = 0;
+                        }
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -632,6 +672,10 @@ impl Reactor {
                     if c.phase == Phase::WebSocket || (c.phase == Phase::Closing && c.ws.is_some())
                     {
                         self.ws_timer(slot);
+                        continue;
+                    }
+                    if c.phase == Phase::Closing {
+                        self.close(slot); // the peer stopped reading our last bytes
                         continue;
                     }
                     if c.phase != Phase::Reading {

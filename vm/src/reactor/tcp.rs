@@ -3,11 +3,12 @@
 //! slow-consumer bound as WebSockets, and Close.
 
 use super::conn::{Conn, Phase};
-use super::{Inbound, Reactor, CONN_BASE};
+use super::{arm, Inbound, Reactor, CONN_BASE};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Duration;
 
 impl Reactor {
     /// Starts a TCP socket server on `addr`; returns the bound address.
@@ -178,6 +179,11 @@ impl Reactor {
 
     fn tcp_queue(&mut self, slot: usize, bytes: &Rc<[u8]>) -> bool {
         let max = self.limits.max_output;
+        if matches!(self.conns.get(slot), Some(Some(c)) if c.dirty && c.out_bytes + bytes.len() > max)
+        {
+            // Over the bound with this turn's writes still deferred: write them now, then judge.
+            self.flush(slot);
+        }
         let Some(Some(c)) = self.conns.get_mut(slot) else {
             return false;
         };
@@ -191,6 +197,7 @@ impl Reactor {
             return false;
         }
         c.queue(bytes.clone());
+        self.mark_dirty(slot);
         true
     }
 
@@ -209,9 +216,7 @@ impl Reactor {
         let Some(&slot) = self.stream_index.get(&id) else {
             return false;
         };
-        let ok = self.tcp_queue(slot, &Rc::from(bytes));
-        self.flush(slot);
-        ok
+        self.tcp_queue(slot, &Rc::from(bytes))
     }
 
     /// Sends the same bytes to every socket-server connection; returns how many got them.
@@ -225,9 +230,6 @@ impl Reactor {
                 sent += 1;
             }
         }
-        for slot in slots {
-            self.flush(slot);
-        }
         sent
     }
 
@@ -238,8 +240,13 @@ impl Reactor {
         };
         if let Some(Some(c)) = self.conns.get_mut(slot) {
             c.tcp_reason = Some("closed by the server".into());
+            // What was sent before the Close still goes out: the socket closes once its queue
+            // drains (or after a grace period if the peer stops reading).
+            c.phase = Phase::Closing;
+            c.deadline = self.now + Duration::from_secs(5);
+            arm(&mut self.timers, c, slot);
         }
-        self.close(slot);
+        self.flush(slot);
         true
     }
 

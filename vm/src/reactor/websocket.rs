@@ -117,6 +117,11 @@ impl Reactor {
     /// Queues a shared frame on one connection, applying the slow-consumer policy.
     fn ws_queue(&mut self, slot: usize, bytes: &Rc<[u8]>) -> bool {
         let max = self.ws_config.max_queue;
+        if matches!(self.conns.get(slot), Some(Some(c)) if c.dirty && c.out_bytes + bytes.len() > max)
+        {
+            // Over the bound with this turn's writes still deferred: write them now, then judge.
+            self.flush(slot);
+        }
         let Some(Some(c)) = self.conns.get_mut(slot) else {
             return false;
         };
@@ -134,9 +139,11 @@ impl Reactor {
             c.phase = Phase::Closing;
             c.deadline = Instant::now() + CLOSE_GRACE;
             arm(&mut self.timers, c, slot);
+            self.mark_dirty(slot);
             return false;
         }
         c.queue(bytes.clone());
+        self.mark_dirty(slot);
         true
     }
 
@@ -147,13 +154,12 @@ impl Reactor {
         };
         let op = if text { Opcode::Text } else { Opcode::Binary };
         let bytes: Rc<[u8]> = Rc::from(frame::encode(op, payload));
-        let ok = self.ws_queue(slot, &bytes);
-        self.flush(slot);
-        ok
+        self.ws_queue(slot, &bytes)
     }
 
     /// Sends one message to every open connection (optionally only those on `path`): the frame
-    /// is encoded once and its bytes are shared. Returns how many connections got it.
+    /// is encoded once and its bytes are shared; each connection is written at the end of the
+    /// loop turn. Returns how many connections got it.
     pub fn ws_broadcast(&mut self, text: bool, payload: &[u8], path: Option<&str>) -> usize {
         let op = if text { Opcode::Text } else { Opcode::Binary };
         let bytes: Rc<[u8]> = Rc::from(frame::encode(op, payload));
@@ -167,9 +173,6 @@ impl Reactor {
             if on_path && self.ws_queue(*slot, &bytes) {
                 sent += 1;
             }
-        }
-        for slot in slots {
-            self.flush(slot);
         }
         sent
     }
