@@ -22,8 +22,9 @@ pub type RowFilter<'a> = (&'a str, &'a dyn Fn(&Value) -> bool);
 /// One repository.
 #[derive(Debug, Default)]
 pub struct Repository {
-    /// Rows in insertion order.
-    pub rows: Vec<Value>,
+    /// Rows in insertion order, shared: reading a whole repository is O(1); a write copies
+    /// the rows only while a reader still holds the old list.
+    pub rows: Rc<Vec<Value>>,
 }
 
 /// All repositories of an application, by name.
@@ -50,6 +51,14 @@ impl Repositories {
         self.map.get(name).map_or(&[], |r| r.rows.as_slice())
     }
 
+    /// The rows of a repository as a list value (O(1); empty if it never existed).
+    pub fn list(&self, name: &str) -> Value {
+        match self.map.get(name) {
+            Some(r) => Value::List(r.rows.clone()),
+            None => Value::list(Vec::new()),
+        }
+    }
+
     /// Stores one item; objects without `id` get `new_id`. Returns the stored value, the change,
     /// and the previous value for updates.
     pub fn store(
@@ -58,22 +67,21 @@ impl Repositories {
         item: Value,
         new_id: impl FnOnce() -> String,
     ) -> (Value, Change, Option<Value>) {
-        let repo = self.get(name);
+        let repo = Rc::make_mut(&mut self.get(name).rows);
         match item {
             Value::Object(ref o) => {
                 if let Some(id) = o.get("id") {
                     if let Some(i) = repo
-                        .rows
                         .iter()
                         .position(|r| id_of(r).is_some_and(|x| equals(&x, id)))
                     {
-                        if equals(&repo.rows[i], &item) {
+                        if equals(&repo[i], &item) {
                             return (item, Change::Unchanged, None);
                         }
-                        let old = std::mem::replace(&mut repo.rows[i], item.clone());
+                        let old = std::mem::replace(&mut repo[i], item.clone());
                         return (item, Change::Updated, Some(old));
                     }
-                    repo.rows.push(item.clone());
+                    repo.push(item.clone());
                     return (item, Change::Created, None);
                 }
                 // No id: a row with the same `name` (else `key`) is updated in place (upsert).
@@ -82,16 +90,15 @@ impl Repositories {
                     .find_map(|k| o.get(k).map(|v| (k, v.clone())));
                 if let Some((k, v)) = natural {
                     if let Some(i) = repo
-                        .rows
                         .iter()
                         .position(|r| r.member(k).is_some_and(|x| equals(&x, &v)))
                     {
                         let mut merged: Object = (**o).clone();
-                        if let Some(id) = id_of(&repo.rows[i]) {
+                        if let Some(id) = id_of(&repo[i]) {
                             merged.insert(Rc::from("id"), id);
                         }
                         let new = Value::Object(Rc::new(merged));
-                        let old = std::mem::replace(&mut repo.rows[i], new.clone());
+                        let old = std::mem::replace(&mut repo[i], new.clone());
                         return (new, Change::Updated, Some(old));
                     }
                 }
@@ -102,14 +109,14 @@ impl Repositories {
                     ordered.insert(k, v);
                 }
                 let v = Value::Object(Rc::new(ordered));
-                repo.rows.push(v.clone());
+                repo.push(v.clone());
                 (v, Change::Created, None)
             }
             other => {
-                if repo.rows.iter().any(|r| equals(r, &other)) {
+                if repo.iter().any(|r| equals(r, &other)) {
                     return (other, Change::Unchanged, None);
                 }
-                repo.rows.push(other.clone());
+                repo.push(other.clone());
                 (other, Change::Created, None)
             }
         }
@@ -126,9 +133,9 @@ impl Repositories {
 
     /// Removes rows matching (or all rows when `field` is None); returns them.
     pub fn delete(&mut self, name: &str, filter: Option<RowFilter>) -> Vec<Value> {
-        let repo = self.get(name);
+        let rows = Rc::make_mut(&mut self.get(name).rows);
         let mut removed = Vec::new();
-        repo.rows.retain(|r| {
+        rows.retain(|r| {
             let hit = match filter {
                 None => true,
                 Some((field, pred)) => r.member(field).is_some_and(|v| pred(&v)),

@@ -140,9 +140,7 @@ impl Ctx<'_> {
         }
         match name {
             "now" => Some(Value::str(&self.host.now_iso())),
-            _ if name.ends_with("-repository") => {
-                Some(Value::list(self.host.repos.rows(name).to_vec()))
-            }
+            _ if name.ends_with("-repository") => Some(self.host.repos.list(name)),
             _ => None,
         }
     }
@@ -457,6 +455,10 @@ fn action(
     let st = &fs.stmts[i as usize];
     let id = catalog::from_u16(st.action).unwrap_or(catalog::ActionId::Log);
     let role = catalog::role(id);
+    let repo_action = matches!(
+        id,
+        catalog::ActionId::Store | catalog::ActionId::Retrieve | catalog::ActionId::Delete
+    );
     let n_expr = std::iter::once(&st.result)
         .chain(st.clauses.iter().map(|c| &c.arg))
         .filter(|a| matches!(a, Arg::Expr))
@@ -478,7 +480,14 @@ fn action(
                 },
                 Arg::Desc(d) => {
                     let desc = &fs.descs[d as usize];
-                    let (value, missing) = if apply_path {
+                    // Store, Retrieve and Delete reach a `<name-repository>` by its name; handing
+                    // them its rows too would make every Store copy the repository.
+                    let by_name = repo_action
+                        && desc.specs.is_empty()
+                        && prog.s(desc.base).ends_with("-repository");
+                    let (value, missing) = if by_name {
+                        (None, None)
+                    } else if apply_path {
                         match cx.resolve(f, desc) {
                             Ok(v) => (Some(v), None),
                             Err(e) => (None, Some(e.action_text())),
