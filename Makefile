@@ -25,6 +25,11 @@ fmt:
 bench: build
 	bash bench/run.sh
 
+# PNG of bench/results/bench.csv (one panel per scenario, one line per server, across runs).
+bench-plot:
+	python3 -c 'import matplotlib' 2>/dev/null || pip install -q matplotlib
+	python3 bench/plot.py bench/results/bench.csv bench/results/bench.png
+
 # Flame graph + top-20 hot functions + per-action table for one scenario:
 # make profile SCENARIO=http|post-broadcast|ws-broadcast|ws-echo|tcp-echo
 SCENARIO ?= http

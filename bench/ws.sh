@@ -1,46 +1,73 @@
 #!/usr/bin/env bash
-# WebSocket scenarios of `make bench` (loopback, server on CPU 0, load client on CPU 1, bounded):
-# broadcast 1 -> 100 and 1 -> 1,000 (deliveries/s, p50/p99 delivery latency, one message in
-# flight), echo with 100 connections (round trips/s), 10,000 idle connections (accept + upgrade
-# time, RSS and bytes per connection). Prints figures; never fails on a number.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-AROVM=${AROVM:-target/release/arovm}
-LOADGEN=${LOADGEN:-target/release/arovm-loadgen}
-SECS=${SECS:-5}
-TS0=""; TS1=""
-if command -v taskset >/dev/null; then TS0="taskset -c 0"; TS1="taskset -c 1"; fi
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-csv=bench/results/ws.csv
-mkdir -p bench/results; [ -f "$csv" ] || echo "date,rev,line" > "$csv"
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-ulimit -n 65536 2>/dev/null || true
-$TS0 "$AROVM" run bench/apps/ws-broadcast --bind 127.0.0.1 --port "$port" > /dev/null 2>&1 & pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-sleep 0.5
-echo "== WebSocket (arovm, rev $rev) =="
-for line in "$($TS1 "$LOADGEN" broadcast "$port" 100 "$SECS")" \
-            "$($TS1 "$LOADGEN" broadcast "$port" 1000 "$SECS")" \
-            "$($TS1 "$LOADGEN" echo "$port" 100 "$SECS")"; do
-  echo "$line"; echo "$(date -u +%FT%TZ),$rev,$line" >> "$csv"
-done
-base=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-$TS1 "$LOADGEN" idle "$port" 10000 6 > /tmp/idle.txt & lpid=$!
-sleep 5
-loaded=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-wait $lpid || true
-line="$(cat /tmp/idle.txt) rss_before_kib=$base rss_with_conns_kib=$loaded bytes_per_conn=$(( (loaded - base) * 1024 / 10000 ))"
-echo "$line"; echo "$(date -u +%FT%TZ),$rev,$line" >> "$csv"
-sleep 1
-echo "rss_after_close_kib=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)"
+# WebSocket scenarios against arovm, tokio-tungstenite (hyper peer), Node `ws`, Python `websockets`:
+#  2. POST /messages -> Store -> Broadcast to 100 /ws listeners (16 posting connections)
+#  3. broadcast 1 sender -> 100 and -> 1,000 receivers, 1 message in flight (latency) and 16 in
+#     flight (throughput); latency from the sender's timestamp in the payload
+#  4. echo, 100 connections
+#  5. 10,000 idle connections: RSS and bytes per connection (without Python: see below)
+source "$(dirname "$0")/lib.sh"
 
-# TCP sockets beside the WebSocket figures: echo with 100 connections, broadcast to 1,000 clients.
-sport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-ARO_SOCKET_PORT=$sport $TS0 "$AROVM" run bench/apps/tcp --bind 127.0.0.1 > /dev/null 2>&1 & tpid=$!
-trap 'kill $pid $tpid 2>/dev/null || true' EXIT
-sleep 0.5
-echo "== TCP sockets (arovm) =="
-for line in "$($TS1 "$LOADGEN" tcp-echo "$sport" 100 "$SECS")" \
-            "$($TS1 "$LOADGEN" tcp-broadcast "$sport" 1000 "$SECS")"; do
-  echo "$line"; echo "$(date -u +%FT%TZ),$rev,$line" >> "$csv"
+echo "== POST /messages -> Store -> Broadcast to 100 listeners (16 posters, ${SECS}s) =="
+row "server" "posts/s" "deliveries/s" "p50 us" "p99 us" "x arovm"
+base=""
+for s in arovm hyper node; do
+  port=$(free_port); start_server "$s" "$port" chat
+  line=$($TS1 "$LOADGEN" post-broadcast "$port" 100 "$SECS" 16)
+  stop_server "$SERVER_PID"
+  d=$(echo "$line" | field deliveries_per_s); [ -z "$base" ] && base=$d
+  row "$s" "$(echo "$line" | field posts_per_s)" "$d" "$(echo "$line" | field p50_us)" "$(echo "$line" | field p99_us)" "$(ratio "$d" "$base")"
+  record post-broadcast-100 "$s" deliveries_per_s "$d" msg/s
+  record post-broadcast-100 "$s" p99_us "$(echo "$line" | field p99_us)" us
 done
+
+for spec in "100 1" "1000 1" "1000 16"; do
+  set -- $spec
+  echo
+  echo "== WebSocket broadcast 1 -> $1, $2 in flight (${SECS}s) =="
+  row "server" "deliveries/s" "p50 us" "p99 us" "x arovm"
+  base=""
+  for s in arovm tokio-tungstenite node python; do
+    port=$(free_port); start_server "$s" "$port" ws-broadcast
+    line=$($TS1 "$LOADGEN" broadcast "$port" "$1" "$SECS" "$2")
+    stop_server "$SERVER_PID"
+    d=$(echo "$line" | field deliveries_per_s); [ -z "$base" ] && base=$d
+    row "$s" "$d" "$(echo "$line" | field p50_us)" "$(echo "$line" | field p99_us)" "$(ratio "$d" "$base")"
+    record "ws-broadcast-$1-w$2" "$s" deliveries_per_s "$d" msg/s
+    record "ws-broadcast-$1-w$2" "$s" p99_us "$(echo "$line" | field p99_us)" us
+  done
+done
+
+echo
+echo "== WebSocket echo, 100 connections (${SECS}s) =="
+row "server" "round trips/s" "x arovm"
+base=""
+for s in arovm tokio-tungstenite node python; do
+  port=$(free_port); start_server "$s" "$port" ws-broadcast
+  v=$($TS1 "$LOADGEN" echo "$port" 100 "$SECS" | field round_trips_per_s)
+  stop_server "$SERVER_PID"
+  [ -z "$base" ] && base=$v
+  row "$s" "$v" "$(ratio "$v" "$base")"
+  record ws-echo-100 "$s" round_trips_per_s "$v" rt/s
+done
+
+echo
+echo "== 10,000 idle WebSocket connections =="
+row "server" "accept ms" "RSS before" "RSS with" "bytes/conn" "x arovm"
+base=""
+# Python is left out here: accepting 10,000 upgrades takes it about a minute.
+for s in arovm tokio-tungstenite node; do
+  port=$(free_port); start_server "$s" "$port" ws-broadcast
+  before=$(rss_kib "$SERVER_PID")
+  $TS1 "$LOADGEN" idle "$port" 10000 8 > /tmp/idle.$s.txt & lpid=$!
+  # Sample the RSS once every connection is up (the load client prints when it is).
+  for _ in $(seq 150); do [ -s /tmp/idle.$s.txt ] && break; sleep 0.1; done
+  sleep 1
+  with=$(rss_kib "$SERVER_PID")
+  wait $lpid || true
+  stop_server "$SERVER_PID"
+  per=$(( (with - before) * 1024 / 10000 )); [ -z "$base" ] && base=$per
+  row "$s" "$(field accept_and_upgrade_ms < /tmp/idle.$s.txt)" "$before KiB" "$with KiB" "$per" "$(ratio "$per" "$base")"
+  record ws-idle-10k "$s" bytes_per_conn "$per" bytes
+  record ws-idle-10k "$s" rss_kib "$with" KiB
+done
+echo "goals: broadcast >= 2x Node ws and >= 1.0x tokio-tungstenite (p99 no worse); <= 5 KiB per idle connection"

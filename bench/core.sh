@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Language core and start-up: compile throughput on a generated 10,000-line app, .arob size, a
+# `for each` of 1,000,000 items, and start-up to a listening socket with the .arob size of the
+# chat app (arovm) beside Node and the hyper peer.
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d); trap 'rm -rf "$work"; cleanup' EXIT
+ms_since() { python3 -c 'import sys;print("%.3f"%((int(sys.argv[2])-int(sys.argv[1]))/1e6))' "$1" "$2"; }
+
+echo "== language core (rev $REV) =="
+python3 bench/gen_app.py "$work/gen" 10000
+lines=$(wc -l < "$work/gen/main.aro"); src=$(wc -c < "$work/gen/main.aro")
+best=999999999
+for _ in 1 2 3 4 5; do
+  t0=$(date +%s%N); "$AROVM" build "$work/gen" -o "$work/gen.arob" >/dev/null; t1=$(date +%s%N)
+  t=$(( (t1 - t0) / 1000 )); [ "$t" -lt "$best" ] && best=$t
+done
+lps=$(python3 -c "print(round($lines/($best/1e6)))")
+arob=$(wc -c < "$work/gen.arob"); size=$(python3 -c "print('%.2f'%($arob/$src))")
+row "compile (10k lines)" "$lps lines/s"; record core arovm compile_lines_per_s "$lps" lines/s
+row ".arob / source size" "${size}x"; record core arovm arob_over_source "$size" x
+
+mkdir -p "$work/loop"
+cat > "$work/loop/main.aro" <<'ARO'
+(Application-Start: Loop) {
+    Create the <seed> with [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].
+    for each <a> in <seed> {
+        for each <b> in <seed> {
+            for each <c> in <seed> {
+                for each <d> in <seed> {
+                    for each <e> in <seed> {
+                        for each <f> in <seed> {
+                            Compute the <x> from <f> * 2 + 1.
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Return an <OK: status> for the <application>.
+}
+ARO
+"$AROVM" build "$work/loop" -o "$work/loop.arob" >/dev/null
+"$AROVM" build bench/apps/hello -o "$work/hello.arob" >/dev/null
+t0=$(date +%s%N); "$AROVM" "$work/loop.arob" >/dev/null; t1=$(date +%s%N)
+t2=$(date +%s%N); "$AROVM" "$work/hello.arob" >/dev/null; t3=$(date +%s%N)
+ns=$(python3 -c "print('%.1f'%((($t1-$t0)-($t3-$t2))/1e6))")
+row "for each, per iteration" "$ns ns"; record core arovm foreach_ns_per_iter "$ns" ns
+rss=$( { /usr/bin/time -f '%M' "$AROVM" "$work/hello.arob" >/dev/null; } 2>&1 | tail -1)
+row "console hello peak RSS" "$rss KiB"; record core arovm hello_peak_rss_kib "$rss" KiB
+
+echo
+echo "== start-up to a listening socket (best / median of 10) =="
+"$AROVM" build bench/apps/chat -o "$work/chat.arob" >/dev/null
+chat=$(wc -c < "$work/chat.arob")
+row "server" "best ms" "median ms" "x arovm"
+p=$(free_port)
+a=$(python3 bench/startup.py 10 "$p" "$AROVM" "$work/chat.arob" --bind 127.0.0.1 --port "$p")
+ab=$(echo " $a" | field best_ms)
+row "arovm app.arob" "$ab" "$(echo " $a" | field median_ms)" "1.00"
+record startup arovm to_listening_ms "$ab" ms
+for peer in hyper node; do
+  p=$(free_port)
+  case $peer in
+    hyper) r=$(python3 bench/startup.py 10 "$p" "$PEER_RUST" "$p") ;;
+    node) r=$(python3 bench/startup.py 10 "$p" node bench/peers/node/server.js "$p") ;;
+  esac
+  b=$(echo " $r" | field best_ms)
+  row "$peer" "$b" "$(echo " $r" | field median_ms)" "$(ratio "$b" "$ab")"
+  record startup "$peer" to_listening_ms "$b" ms
+done
+row "chat app .arob size" "$chat bytes"; record startup arovm chat_arob_bytes "$chat" bytes

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs and builds the bench peers from the package registries (nothing vendored): wrk (Debian),
+# Node `ws` (npm), Python `websockets` (PyPI), and the hyper / tokio-tungstenite peer (crates.io,
+# its own workspace under bench/peers/rust). Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+[ -d bench/peers/node/node_modules/ws ] || (cd bench/peers/node && npm install --silent --no-audit --no-fund)
+python3 -c 'import websockets' 2>/dev/null || pip install -q websockets
+(cd bench/peers/rust && CARGO_TARGET_DIR=target cargo build --release --quiet)
