@@ -61,7 +61,7 @@ pub struct Ctx<'a> {
     pub prog: &'a Loaded,
     /// Published variables, by (business activity, name): ARO-0001 makes a published name
     /// visible to the feature sets of the same business activity only.
-    pub globals: &'a mut HashMap<(u32, Rc<str>), Value>,
+    pub globals: &'a mut HashMap<(u32, u32), Value>,
     /// The host (console, repositories, events).
     pub host: &'a mut HostState,
 }
@@ -135,7 +135,7 @@ impl Ctx<'_> {
             return Some(v.clone());
         }
         let activity = self.prog.program.feature_sets[f.fs].activity;
-        if let Some(v) = self.globals.get(&(activity, Rc::from(name))) {
+        if let Some(v) = self.globals.get(&(activity, d.base)) {
             return Some(v.clone());
         }
         match name {
@@ -330,8 +330,7 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                     if let Some(slot) = fs.slots.iter().position(|&s| s == alias) {
                         f.slots[slot] = Some(v.clone());
                     }
-                    cx.globals
-                        .insert((fs.activity, cx.prog.strs[alias as usize].clone()), v);
+                    cx.globals.insert((fs.activity, alias), v);
                     Ok(())
                 }
                 Err(e) => Err(RuntimeError::Expr(e.expr_text())),
@@ -497,10 +496,9 @@ fn action(
                     };
                     let spec_value = match desc.specs.first() {
                         Some(&s) if is_result || value.is_none() => {
-                            let name = prog.s(s);
                             let slot = fs.slots.iter().position(|&x| x == s);
                             slot.and_then(|i| f.slots[i].clone())
-                                .or_else(|| cx.globals.get(&(fs.activity, Rc::from(name))).cloned())
+                                .or_else(|| cx.globals.get(&(fs.activity, s)).cloned())
                         }
                         _ => None,
                     };

@@ -29,7 +29,7 @@ pub enum Ending {
 pub struct Scheduler<'p> {
     prog: &'p Loaded,
     /// Published variables by (business activity, name).
-    pub globals: HashMap<(u32, Rc<str>), Value>,
+    pub globals: HashMap<(u32, u32), Value>,
     /// Console, repositories, events.
     pub host: HostState,
     fibers: Vec<Option<Fiber>>,

@@ -107,7 +107,7 @@ impl Response {
 
     /// Encodes the response; `head_only` omits the body (HEAD), `keep_alive` sets Connection.
     pub fn encode(&self, head_only: bool, keep_alive: bool, date: &str) -> Vec<u8> {
-        let mut h = String::with_capacity(160);
+        let mut h = String::with_capacity(192 + self.body.len());
         let _ = write!(h, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (k, v) in &self.headers {
             let _ = write!(h, "{k}: {v}\r\n");
