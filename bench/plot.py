@@ -10,6 +10,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+# One colour per server in every panel.
+COLORS = {
+    "arovm": "black",
+    "ceiling": "tab:gray",
+    "hyper": "tab:blue",
+    "tokio-tungstenite": "tab:blue",
+    "node": "tab:green",
+    "python": "tab:orange",
+}
+
 # (scenario, metric, title, higher is better)
 PANELS = [
     ("http-hello", "req_per_s", "HTTP hello, req/s", True),
@@ -48,7 +58,7 @@ def main(src, out):
     for ax, (scenario, metric, title, higher) in zip(axes.flat, panels):
         for server, points in sorted(data[(scenario, metric)].items(), key=lambda s: s[0] != "arovm"):
             points = sorted(dict(points).items())  # one value per run: the last one recorded
-            style = dict(linewidth=2.5, color="black") if server == "arovm" else dict(linewidth=1)
+            style = dict(linewidth=2.5 if server == "arovm" else 1, color=COLORS.get(server, "gray"))
             ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=server, **style)
         ax.set_title(title + ("" if higher else " (lower is better)"), fontsize=9)
         ax.set_xticks(range(len(labels)))
