@@ -42,11 +42,14 @@ case "$SCENARIO" in
   tcp-echo) app=bench/apps/tcp ;;
 esac
 
-tool=perf
-if ! perf record -q -o /dev/null -- true >/dev/null 2>&1; then
+tool=${PROFILE_TOOL:-perf}   # PROFILE_TOOL=callgrind forces the fallback
+if [ "$tool" = perf ] && ! perf record -q -o /dev/null -- true >/dev/null 2>&1; then
   tool=callgrind
   command -v valgrind >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq valgrind >/dev/null; }
   echo "perf events are not allowed here (kernel.perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null)); falling back to valgrind --tool=callgrind (no flame graph)"
+fi
+if [ "$tool" = callgrind ]; then
+  command -v valgrind >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq valgrind >/dev/null; }
 fi
 
 actions="$out/$SCENARIO.actions.txt"
@@ -92,7 +95,8 @@ for name, n in self_time.most_common(20):
     print("%6.2f%%  %s" % (100.0 * n / max(total, 1), name[:150]))
 PY
   else
-    callgrind_annotate "$out/$SCENARIO.callgrind" 2>/dev/null | sed -n '/^Ir/,$p' | head -24
+    callgrind_annotate "$out/$SCENARIO.callgrind" 2>/dev/null > "$out/$SCENARIO.annotate" || true
+    grep -E '^ *[0-9,]+ \(' "$out/$SCENARIO.annotate" | sed -n 2,21p || true
   fi
   echo
   echo "# arovm --profile-actions"
