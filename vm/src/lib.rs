@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod driver;
+pub mod idmap;
 pub mod loader;
 pub mod net;
 pub mod reactor;

@@ -7,6 +7,7 @@
 mod reply;
 mod websocket;
 
+use crate::idmap::IdMap;
 use crate::loader::Loaded;
 use crate::net::http::client::ClientResponse;
 use crate::net::http::content::request_env;
@@ -20,7 +21,6 @@ use crate::runtime::fiber::FiberId;
 use crate::runtime::scheduler::{Ending, Scheduler};
 use arovm_stdlib::action::{Host, HttpCall, IoRequest};
 use arovm_stdlib::value::{from_json, to_json, Value};
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -66,16 +66,16 @@ struct Driver<'p> {
     sched: Scheduler<'p>,
     reactor: Option<Reactor>,
     router: Router,
-    pending: HashMap<FiberId, Pending>,
+    pending: IdMap<FiberId, Pending>,
     opts: RunOptions,
     shutting_down: bool,
     /// Outbound requests in flight: tag → waiting fiber.
-    clients: HashMap<u64, FiberId>,
+    clients: IdMap<u64, FiberId>,
     next_tag: u64,
     /// WebSocket handlers and per-connection event queues.
     ws: websocket::WsState,
     /// Endings of tracked fibers that are neither requests nor WebSocket handlers.
-    other_endings: HashMap<FiberId, Ending>,
+    other_endings: IdMap<FiberId, Ending>,
     /// Fibers waiting for a full outbound socket buffer to drain: (fiber, id, payload).
     send_waiters: Vec<(FiberId, String, Value)>,
 }
@@ -87,13 +87,13 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         sched: Scheduler::new(prog),
         reactor: None,
         router: Router::new(prog),
-        pending: HashMap::new(),
+        pending: IdMap::default(),
         opts,
         shutting_down: false,
-        clients: HashMap::new(),
+        clients: IdMap::default(),
         next_tag: 1,
         ws: websocket::WsState::new(prog),
-        other_endings: HashMap::new(),
+        other_endings: IdMap::default(),
         send_waiters: Vec::new(),
     };
     if d.opts.profile_actions {

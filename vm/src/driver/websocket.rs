@@ -3,10 +3,11 @@
 //! `Socket Event Handler`s for TCP sockets; and the Send/Broadcast/Close/Connect actions.
 
 use super::Driver;
+use crate::idmap::IdMap;
 use crate::runtime::fiber::FiberId;
 use crate::runtime::scheduler::Ending;
 use arovm_stdlib::value::{date, to_json_wire, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -38,8 +39,8 @@ pub(super) struct WsState {
     tcp_connect: Vec<usize>,
     tcp_data: Vec<usize>,
     tcp_disconnect: Vec<usize>,
-    queues: HashMap<u64, ConnQueue>,
-    fibers: HashMap<FiberId, u64>,
+    queues: IdMap<u64, ConnQueue>,
+    fibers: IdMap<FiberId, u64>,
 }
 
 fn now_iso() -> String {

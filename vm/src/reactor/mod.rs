@@ -176,11 +176,11 @@ pub struct Reactor {
     /// WebSocket settings.
     pub ws_config: crate::net::ws::config::WsConfig,
     /// Open WebSocket connections: id → slot.
-    ws_index: std::collections::HashMap<u64, usize>,
+    ws_index: crate::idmap::IdMap<u64, usize>,
     /// Open TCP socket connections: id → slot.
-    stream_index: std::collections::HashMap<u64, usize>,
+    stream_index: crate::idmap::IdMap<u64, usize>,
     /// Outbound connects in progress: slot → tag.
-    connecting: std::collections::HashMap<usize, u64>,
+    connecting: crate::idmap::IdMap<usize, u64>,
 }
 
 impl Reactor {

@@ -11,7 +11,6 @@ use arovm_stdlib::action::{Call, IoRequest, Operand, Outcome, Response};
 use arovm_stdlib::actions;
 use arovm_stdlib::catalog::{self, Role};
 use arovm_stdlib::value::{date, to_description, truthy, Object, Value};
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::rc::Rc;
 
@@ -61,7 +60,7 @@ pub struct Ctx<'a> {
     pub prog: &'a Loaded,
     /// Published variables, by (business activity, name): ARO-0001 makes a published name
     /// visible to the feature sets of the same business activity only.
-    pub globals: &'a mut HashMap<(u32, u32), Value>,
+    pub globals: &'a mut crate::idmap::IdMap<(u32, u32), Value>,
     /// The host (console, repositories, events).
     pub host: &'a mut HostState,
 }

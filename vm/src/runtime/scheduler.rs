@@ -6,11 +6,12 @@ use super::error::RuntimeError;
 use super::fiber::{Fiber, FiberId};
 use super::host::HostState;
 use super::interp::{run, Ctx, Halt};
+use crate::idmap::{IdMap, IdSet};
 use crate::loader::Loaded;
 use arovm_stdlib::action::{IoRequest, Response};
 use arovm_stdlib::value::Value;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ pub enum Ending {
 pub struct Scheduler<'p> {
     prog: &'p Loaded,
     /// Published variables by (business activity, name).
-    pub globals: HashMap<(u32, u32), Value>,
+    pub globals: IdMap<(u32, u32), Value>,
     /// Console, repositories, events.
     pub host: HostState,
     fibers: Vec<Option<Fiber>>,
@@ -38,8 +39,8 @@ pub struct Scheduler<'p> {
     timers: BinaryHeap<Reverse<(Instant, FiberId)>>,
     keepalive: Vec<FiberId>,
     io: Vec<(FiberId, IoRequest)>,
-    tracked: HashSet<FiberId>,
-    endings: HashMap<FiberId, Ending>,
+    tracked: IdSet<FiberId>,
+    endings: IdMap<FiberId, Ending>,
     finished: Vec<FiberId>,
 }
 
@@ -48,7 +49,7 @@ impl<'p> Scheduler<'p> {
     pub fn new(prog: &'p Loaded) -> Self {
         Scheduler {
             prog,
-            globals: HashMap::new(),
+            globals: IdMap::default(),
             host: HostState::default(),
             fibers: Vec::new(),
             free: Vec::new(),
@@ -56,8 +57,8 @@ impl<'p> Scheduler<'p> {
             timers: BinaryHeap::new(),
             keepalive: Vec::new(),
             io: Vec::new(),
-            tracked: HashSet::new(),
-            endings: HashMap::new(),
+            tracked: IdSet::default(),
+            endings: IdMap::default(),
             finished: Vec::new(),
         }
     }
