@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# WebSocket scenarios against arovm, tokio-tungstenite (hyper peer), Node `ws`, Python `websockets`:
+# WebSocket scenarios against arovm, the no-VM ceiling, tokio-tungstenite (hyper peer), Node `ws`,
+# Python `websockets` (the ceiling and Python have no POST route: left out of scenario 2):
 #  2. POST /messages -> Store -> Broadcast to 100 /ws listeners (16 posting connections)
 #  3. broadcast 1 sender -> 100 and -> 1,000 receivers, 1 message in flight (latency) and 16 in
 #     flight (throughput); latency from the sender's timestamp in the payload
@@ -26,7 +27,7 @@ for spec in "100 1" "1000 1" "1000 16"; do
   echo "== WebSocket broadcast 1 -> $1, $2 in flight (${SECS}s) =="
   row "server" "deliveries/s" "p50 us" "p99 us" "x arovm"
   base=""
-  for s in arovm tokio-tungstenite node python; do
+  for s in arovm ceiling tokio-tungstenite node python; do
     port=$(free_port); start_server "$s" "$port" ws-broadcast
     line=$($TS1 "$LOADGEN" broadcast "$port" "$1" "$SECS" "$2")
     stop_server "$SERVER_PID"
@@ -41,7 +42,7 @@ echo
 echo "== WebSocket echo, 100 connections (${SECS}s) =="
 row "server" "round trips/s" "x arovm"
 base=""
-for s in arovm tokio-tungstenite node python; do
+for s in arovm ceiling tokio-tungstenite node python; do
   port=$(free_port); start_server "$s" "$port" ws-broadcast
   v=$($TS1 "$LOADGEN" echo "$port" 100 "$SECS" | field round_trips_per_s)
   stop_server "$SERVER_PID"
@@ -55,7 +56,7 @@ echo "== 10,000 idle WebSocket connections =="
 row "server" "accept ms" "RSS before" "RSS with" "bytes/conn" "x arovm"
 base=""
 # Python is left out here: accepting 10,000 upgrades takes it about a minute.
-for s in arovm tokio-tungstenite node; do
+for s in arovm ceiling tokio-tungstenite node; do
   port=$(free_port); start_server "$s" "$port" ws-broadcast
   before=$(rss_kib "$SERVER_PID")
   $TS1 "$LOADGEN" idle "$port" 10000 8 > /tmp/idle.$s.txt & lpid=$!
