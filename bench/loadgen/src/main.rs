@@ -175,10 +175,12 @@ fn micros(origin: Instant) -> u64 {
     origin.elapsed().as_micros() as u64
 }
 
-/// The `"t":N` timestamp of a payload.
-fn stamp(payload: &[u8]) -> Option<u64> {
+/// The number after `"key":` in a JSON payload (`t`: the sender's timestamp, `seq`: the
+/// message number).
+fn number(payload: &[u8], key: &str) -> Option<u64> {
     let text = std::str::from_utf8(payload).ok()?;
-    let rest = &text[text.find("\"t\":")? + 4..];
+    let pattern = format!("\"{key}\":");
+    let rest = &text[text.find(&pattern)? + pattern.len()..];
     let end = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
@@ -228,7 +230,7 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
             for payload in frames(c) {
                 last_progress = Instant::now();
                 let t = micros(origin);
-                let seq = stamp_seq(&payload);
+                let seq = number(&payload, "seq");
                 if let Some(left) = seq.and_then(|q| missing.get_mut(&q)) {
                     *left -= 1;
                     if *left == 0 {
@@ -236,7 +238,7 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
                     }
                 }
                 if i != sender {
-                    if let Some(t0) = stamp(&payload) {
+                    if let Some(t0) = number(&payload, "t") {
                         latencies.push(t.saturating_sub(t0) as f64);
                     }
                     deliveries += 1;
@@ -251,16 +253,6 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
         "broadcast receivers={receivers} window={window} messages={sent} deliveries_per_s={:.0} p50_us={p50:.0} p99_us={p99:.0}",
         deliveries as f64 / secs
     );
-}
-
-/// The `"seq":N` of a payload.
-fn stamp_seq(payload: &[u8]) -> Option<u64> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let rest = &text[text.find("\"seq\":")? + 6..];
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
 }
 
 /// Pops complete HTTP responses (head + Content-Length body) from a buffer; returns how many.
@@ -330,7 +322,7 @@ fn post_broadcast(port: u16, listeners: usize, seconds: u64, posters: usize) {
                 read_into(c);
                 for payload in frames(c) {
                     last_progress = Instant::now();
-                    if let Some(t0) = stamp(&payload) {
+                    if let Some(t0) = number(&payload, "t") {
                         latencies.push(micros(origin).saturating_sub(t0) as f64);
                     }
                     deliveries += 1;
