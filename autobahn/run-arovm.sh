@@ -21,5 +21,9 @@ bash autobahn/run.sh 127.0.0.1 "$port" '*' "$OUT" > target/autobahn-run.log 2>&1
 tail -n 4 target/autobahn-run.log | head -n 1
 rss_after=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo "?")
 echo "server RSS before: ${rss_before} KiB, after the run: ${rss_after} KiB"
-curl -s -o /dev/null "http://127.0.0.1:$port/ws" || { echo "server no longer answering"; exit 1; }
-python3 autobahn/compare.py "$OUT" autobahn/expected-results.json
+if ! curl -s -o /dev/null "http://127.0.0.1:$port/ws"; then
+  echo "server no longer answering; the end of its log:"; tail -n 20 target/autobahn-server.log
+  exit 1
+fi
+python3 autobahn/compare.py "$OUT" autobahn/expected-results.json || {
+  echo "the end of the server log:"; tail -n 20 target/autobahn-server.log; exit 1; }

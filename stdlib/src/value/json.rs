@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 /// Serializes a value as compact JSON.
 pub fn to_json(v: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     write_json(v, &mut out, false);
     out
 }
@@ -14,7 +14,7 @@ pub fn to_json(v: &Value) -> String {
 /// Serializes like the reference's network responses (Foundation `JSONSerialization` with sorted
 /// keys): compact, `/` escaped as `\/`, integral floats without `.0`.
 pub fn to_json_wire(v: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     write_json(v, &mut out, true);
     out
 }

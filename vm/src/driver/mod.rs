@@ -290,7 +290,7 @@ impl Driver<'_> {
                         "{{\"message\":\"Request received\",\"requestId\":\"{id}\",\"status\":\"ok\"}}"
                     );
                     let mut resp = Response::json(200, body);
-                    resp.headers.push(("X-Request-ID".into(), id));
+                    resp.headers.push(("X-Request-ID".into(), id.into()));
                     return respond(&mut self.reactor, resp);
                 }
                 let trimmed = match path.trim_end_matches('/') {
@@ -337,7 +337,7 @@ impl Driver<'_> {
                     }
                     Routed::MethodNotAllowed(allow) => {
                         let mut resp = Response::error(405, "Method Not Allowed");
-                        resp.headers.push(("Allow".into(), allow.join(", ")));
+                        resp.headers.push(("Allow".into(), allow.join(", ").into()));
                         respond(&mut self.reactor, resp)
                     }
                     Routed::Unimplemented(op) => {

@@ -54,8 +54,16 @@ pub enum Parsed {
 
 /// Parses one request from the start of `buf`.
 pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
-    let mut headers = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut req = httparse::Request::new(&mut headers);
+    // Header slots on the stack for the usual limit; a larger configured limit uses the heap.
+    let mut on_stack = [httparse::EMPTY_HEADER; 128];
+    let mut on_heap;
+    let headers: &mut [httparse::Header] = if limits.max_headers <= on_stack.len() {
+        &mut on_stack[..limits.max_headers]
+    } else {
+        on_heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        &mut on_heap
+    };
+    let mut req = httparse::Request::new(headers);
     let head_len = match req.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => {

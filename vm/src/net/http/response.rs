@@ -1,6 +1,7 @@
 //! Response encoding: status line, headers (Content-Type, Content-Length, Date, Connection), body;
 //! and the table from ARO status names (`OK`, `Created`, `NotFound`...) to codes.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// ARO status names → HTTP codes, the reference's table (names match case-insensitively).
@@ -84,7 +85,7 @@ pub struct Response {
     /// Status code.
     pub status: u16,
     /// Extra headers (Content-Type included when there is a body).
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     /// Body bytes.
     pub body: Vec<u8>,
 }
@@ -94,7 +95,10 @@ impl Response {
     pub fn json(status: u16, body: String) -> Response {
         Response {
             status,
-            headers: vec![("Content-Type".into(), "application/json".into())],
+            headers: vec![(
+                Cow::Borrowed("Content-Type"),
+                Cow::Borrowed("application/json"),
+            )],
             body: body.into_bytes(),
         }
     }
