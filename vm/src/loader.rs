@@ -52,9 +52,9 @@ impl Loaded {
         self.strs.get(i as usize).map_or("", |s| s)
     }
 
-    /// True when feature set `fs` names any of `names` in a descriptor (as a base or a
+    /// Per feature set: whether it names any of `names` in a descriptor (as a base or a
     /// specifier), or any template does (a template sees its renderer's variables).
-    pub fn mentions_any(&self, fs: usize, names: &[&str]) -> bool {
+    pub fn mentioning(&self, names: &[&str]) -> Vec<bool> {
         let syms: Vec<u32> = names.iter().filter_map(|n| self.sym(n)).collect();
         let mentions = |f: &arovm_compiler::bytecode::FeatureSetCode| {
             f.descs
@@ -62,10 +62,10 @@ impl Loaded {
                 .any(|d| syms.contains(&d.base) || d.specs.iter().any(|s| syms.contains(s)))
         };
         let sets = &self.program.feature_sets;
-        sets.get(fs).is_some_and(mentions)
-            || sets
-                .iter()
-                .any(|f| self.s(f.name).starts_with("template:") && mentions(f))
+        let templates = sets
+            .iter()
+            .any(|f| self.s(f.name).starts_with("template:") && mentions(f));
+        sets.iter().map(|f| templates || mentions(f)).collect()
     }
 
     /// Feature set index by exact name (and activity, when given).

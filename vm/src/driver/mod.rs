@@ -10,7 +10,7 @@ mod websocket;
 use crate::idmap::IdMap;
 use crate::loader::Loaded;
 use crate::net::http::client::ClientResponse;
-use crate::net::http::content::request_env;
+use crate::net::http::content::{request_env, REQUEST_ENV_NAMES};
 use crate::net::http::errors::HttpError;
 use crate::net::http::response::Response;
 use crate::net::http::router::{Routed, Router};
@@ -78,6 +78,9 @@ struct Driver<'p> {
     other_endings: IdMap<FiberId, Ending>,
     /// Fibers waiting for a full outbound socket buffer to drain: (fiber, id, payload).
     send_waiters: Vec<(FiberId, String, Value)>,
+    /// Per feature set: it (or a template) names a request variable, so a request it handles
+    /// needs the request env built (see [`REQUEST_ENV_NAMES`]).
+    reads_request: Vec<bool>,
 }
 
 /// Runs the app; returns the process exit code (0 ok, 1 runtime error).
@@ -95,6 +98,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         ws: websocket::WsState::new(prog),
         other_endings: IdMap::default(),
         send_waiters: Vec::new(),
+        reads_request: prog.mentioning(REQUEST_ENV_NAMES),
     };
     if d.opts.profile_actions {
         d.sched.host.profile = Some(Box::default());
@@ -303,13 +307,8 @@ impl Driver<'_> {
                     req.method.as_str()
                 };
                 match self.router.route(method, trimmed) {
-                    Routed::Handler {
-                        fs,
-                        params,
-                        arrays,
-                        reads_request,
-                    } => {
-                        let env = if reads_request || !req.body.is_empty() {
+                    Routed::Handler { fs, params, arrays } => {
+                        let env = if self.reads_request[fs] || !req.body.is_empty() {
                             request_env(&req, &params, &arrays, &peer.ip().to_string())
                         } else {
                             Ok(Vec::new())

@@ -1,7 +1,6 @@
 //! Contract routing: `{param}` path templates → the handling feature set; 404 for unknown paths,
 //! 405 with `Allow` for a known path with another method.
 
-use super::content::REQUEST_ENV_NAMES;
 use crate::loader::Loaded;
 use arovm_compiler::bytecode::NONE;
 
@@ -16,8 +15,6 @@ struct Route {
     handler: Option<usize>,
     operation: String,
     arrays: Vec<String>,
-    /// The handler reads the request's framework variables (see [`REQUEST_ENV_NAMES`]).
-    reads_request: bool,
 }
 
 /// The routing table built once at load.
@@ -36,8 +33,6 @@ pub enum Routed {
         params: Vec<(String, String)>,
         /// Query parameters declared as arrays.
         arrays: Vec<String>,
-        /// The handler mentions a request variable, so the request env must be built.
-        reads_request: bool,
     },
     /// The route exists but no feature set has its operationId.
     Unimplemented(String),
@@ -95,8 +90,6 @@ impl Router {
                     )
                     .collect(),
                 handler: (r.handler != NONE).then_some(r.handler as usize),
-                reads_request: r.handler != NONE
-                    && prog.mentions_any(r.handler as usize, REQUEST_ENV_NAMES),
                 operation: prog.s(r.operation).to_string(),
                 arrays: r
                     .array_params
@@ -148,7 +141,6 @@ impl Router {
                     fs,
                     params,
                     arrays: r.arrays.clone(),
-                    reads_request: r.reads_request,
                 },
                 None => Routed::Unimplemented(r.operation.clone()),
             };
