@@ -369,8 +369,22 @@ fn echo(port: u16, conns: usize, seconds: u64) {
     let mut clients = connect_all(&poll, port, conns, 0);
     handshake_all(&mut poll, &mut clients, "/echo");
     reregister(&poll, &mut clients);
+    let ping = masked_text(b"ping");
+    let rate = echo_loop(&mut poll, &mut clients, seconds, &ping, |c| frames(c).len());
+    println!("echo conns={conns} round_trips_per_s={rate:.0}");
+}
+
+/// Every client sends `msg`, and sends it again each time `replies` pops an answer, until
+/// `seconds` pass. Returns round trips per second.
+fn echo_loop(
+    poll: &mut Poll,
+    clients: &mut [Client],
+    seconds: u64,
+    msg: &[u8],
+    replies: impl Fn(&mut Client) -> usize,
+) -> f64 {
     for c in clients.iter_mut() {
-        c.s.write_all(&masked_text(b"ping")).expect("send");
+        send_all(&mut c.s, msg);
     }
     let start = Instant::now();
     let mut events = Events::with_capacity(4096);
@@ -383,16 +397,13 @@ fn echo(port: u16, conns: usize, seconds: u64) {
                 continue;
             };
             read_into(c);
-            for _ in frames(c) {
+            for _ in 0..replies(c) {
                 trips += 1;
-                let _ = c.s.write_all(&masked_text(b"ping"));
+                let _ = c.s.write_all(msg);
             }
         }
     }
-    println!(
-        "echo conns={conns} round_trips_per_s={:.0}",
-        trips as f64 / start.elapsed().as_secs_f64()
-    );
+    trips as f64 / start.elapsed().as_secs_f64()
 }
 
 fn idle(port: u16, conns: usize, hold: u64) {
@@ -487,30 +498,8 @@ fn tcp_echo(port: u16, conns: usize, seconds: u64) {
     let mut poll = Poll::new().expect("poll");
     let mut clients = tcp_clients(&poll, port, conns);
     reregister(&poll, &mut clients);
-    for c in clients.iter_mut() {
-        send_all(&mut c.s, b"echo\n");
-    }
-    let start = Instant::now();
-    let mut events = Events::with_capacity(4096);
-    let mut trips = 0u64;
-    while start.elapsed() < Duration::from_secs(seconds) {
-        poll.poll(&mut events, Some(Duration::from_millis(100)))
-            .expect("poll");
-        for ev in events.iter() {
-            let Some(c) = clients.get_mut(ev.token().0) else {
-                continue;
-            };
-            read_into(c);
-            for _ in 0..lines(c) {
-                trips += 1;
-                let _ = c.s.write_all(b"echo\n");
-            }
-        }
-    }
-    println!(
-        "tcp-echo conns={conns} round_trips_per_s={:.0}",
-        trips as f64 / start.elapsed().as_secs_f64()
-    );
+    let rate = echo_loop(&mut poll, &mut clients, seconds, b"echo\n", lines);
+    println!("tcp-echo conns={conns} round_trips_per_s={rate:.0}");
 }
 
 fn main() {

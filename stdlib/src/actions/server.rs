@@ -47,16 +47,7 @@ pub(crate) fn keepalive(_call: &Call) -> Result<Outcome, ActionError> {
 pub(crate) fn start(call: &Call) -> Result<Outcome, ActionError> {
     let target = call.result.name;
     if matches!(target, "socket-server" | "socketserver") {
-        let port = call
-            .clauses
-            .iter()
-            .filter_map(|(_, o)| o.value.as_ref())
-            .find_map(|v| match v {
-                Value::Int(i) => Some(*i),
-                Value::Object(_) => v.member("port").and_then(|p| p.as_i64()),
-                _ => None,
-            })
-            .and_then(|p| u16::try_from(p).ok());
+        let port = clause_port(call).and_then(|p| u16::try_from(p).ok());
         return Ok(Outcome::Suspend(
             IoRequest::StartSocket { port },
             Value::Null,
@@ -150,15 +141,7 @@ pub(crate) fn connect(call: &Call) -> Result<Outcome, ActionError> {
         _ if target.name == "host" => "localhost".to_string(),
         _ => target.name.to_string(),
     };
-    let mut port = call
-        .clauses
-        .iter()
-        .filter_map(|(_, o)| o.value.as_ref())
-        .find_map(|v| match v {
-            Value::Int(i) => Some(*i),
-            Value::Object(_) => v.member("port").and_then(|p| p.as_i64()),
-            _ => None,
-        });
+    let mut port = clause_port(call);
     if let Some((h, p)) = host
         .rsplit_once(':')
         .and_then(|(h, p)| p.parse::<i64>().ok().map(|p| (h.to_string(), p)))
@@ -171,4 +154,16 @@ pub(crate) fn connect(call: &Call) -> Result<Outcome, ActionError> {
         IoRequest::Connect { host, port },
         Value::Null,
     ))
+}
+
+/// The port a clause gives: a bare number or the `port` of an object (`with { port: N }`).
+fn clause_port(call: &Call) -> Option<i64> {
+    call.clauses
+        .iter()
+        .filter_map(|(_, o)| o.value.as_ref())
+        .find_map(|v| match v {
+            Value::Int(i) => Some(*i),
+            Value::Object(_) => v.member("port").and_then(|p| p.as_i64()),
+            _ => None,
+        })
 }
