@@ -7,8 +7,8 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 fn list_of(v: Value) -> Result<Rc<Vec<Value>>, ActionError> {
-    match v {
-        Value::List(l) => Ok(l),
+    match &v {
+        Value::List(l) => Ok(l.clone()),
         other => Err(ActionError::new(format!(
             "Type mismatch: expected 'List', got '{}'",
             other.type_name()
@@ -74,7 +74,7 @@ pub(crate) fn build_regex(pat: &str, flags: &str) -> Result<regex::Regex, Action
 /// `Split the <parts> from <string> by /re/`.
 pub(crate) fn split(call: &Call) -> Result<Outcome, ActionError> {
     let v = call.object_value()?;
-    let Value::Str(s) = v else {
+    let Value::Str(s) = &v else {
         return Err(ActionError::new("Split requires a string"));
     };
     let re = pattern(call)?;
@@ -85,11 +85,11 @@ pub(crate) fn split(call: &Call) -> Result<Outcome, ActionError> {
 /// `Join the <s> from <list> with ", "`.
 pub(crate) fn join(call: &Call) -> Result<Outcome, ActionError> {
     let v = call.object_value()?;
-    let sep = match call.with_value() {
+    let sep = match call.with_value().as_ref() {
         Some(Value::Str(s)) => s.to_string(),
         _ => String::new(),
     };
-    let out = match v {
+    let out = match &v {
         Value::List(l) => l
             .iter()
             .map(|x| match x {
@@ -145,7 +145,7 @@ pub(crate) fn map(call: &Call) -> Result<Outcome, ActionError> {
 /// `Reduce the <total> from <list> with sum(<field>)`.
 pub(crate) fn reduce(call: &Call) -> Result<Outcome, ActionError> {
     let v = call.object_value()?;
-    let (func, field) = match call.clause(&["with"]).and_then(|o| o.value.clone()) {
+    let (func, field) = match call.clause(&["with"]).and_then(|o| o.value.as_ref()) {
         Some(Value::Object(o)) if o.get("aggregate").is_some() => (
             o.get("aggregate").map(to_display).unwrap_or_default(),
             o.get("field").map(to_display).filter(|s| !s.is_empty()),
@@ -155,7 +155,7 @@ pub(crate) fn reduce(call: &Call) -> Result<Outcome, ActionError> {
             call.result.specs.get(1).map(|s| s.to_string()),
         ),
     };
-    let Value::List(l) = v else {
+    let Value::List(l) = &v else {
         return Ok(Outcome::Bind(if func == "count" {
             Value::Int(1)
         } else {
@@ -199,7 +199,7 @@ pub(crate) fn filter(call: &Call) -> Result<Outcome, ActionError> {
     let Some((field, pred)) = where_clause(call) else {
         return Ok(Outcome::Bind(v));
     };
-    let Value::List(l) = v else {
+    let Value::List(l) = &v else {
         return Ok(Outcome::Bind(v));
     };
     let out: Vec<Value> = l

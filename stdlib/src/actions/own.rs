@@ -427,16 +427,16 @@ pub(crate) fn transform(call: &Call) -> Result<Outcome, ActionError> {
 pub(crate) fn update(call: &Call) -> Result<Outcome, ActionError> {
     let new = call.object_value()?;
     let entity = call.result.value.clone();
-    let out = match (entity, call.result.spec()) {
+    let out = match (entity.as_ref(), call.result.spec()) {
         (Some(Value::Object(o)), Some(field)) => {
-            let mut o = (*o).clone();
+            let mut o = (**o).clone();
             o.insert(Rc::from(field), new);
             Value::Object(Rc::new(o))
         }
         (None, Some(field)) => Value::object(vec![(Rc::from(field), new)]),
         (Some(Value::Object(a)), None) => match &new {
             Value::Object(b) => {
-                let mut o = (*a).clone();
+                let mut o = (**a).clone();
                 for (k, v) in &b.entries {
                     o.insert(k.clone(), v.clone());
                 }

@@ -129,21 +129,21 @@ pub(crate) fn delete(call: &Call, host: &mut dyn Host) -> Result<Outcome, Action
     }
     let v = call.object_value()?;
     let key = call.result.spec().unwrap_or(call.result.name);
-    let out = match v {
+    let out = match &v {
         Value::Object(o) => {
-            let mut o = (*o).clone();
+            let mut o = (**o).clone();
             o.remove(key);
             Value::Object(Rc::new(o))
         }
         Value::List(l) => match key.parse::<usize>() {
             Ok(i) if i < l.len() => {
-                let mut l = (*l).clone();
+                let mut l = (**l).clone();
                 l.remove(l.len() - 1 - i);
                 Value::list(l)
             }
-            _ => Value::List(l),
+            _ => v,
         },
-        other => other,
+        _ => v,
     };
     Ok(Outcome::Bind(out))
 }

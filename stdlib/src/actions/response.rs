@@ -116,18 +116,18 @@ pub(crate) fn ret(call: &Call) -> Result<Outcome, ActionError> {
 }
 
 fn push_data(data: &mut Vec<(String, Value)>, name: &str, v: Value) {
-    match v {
+    match &v {
         Value::Object(o) => {
             for (k, x) in &o.entries {
                 data.push((k.to_string(), x.clone()));
             }
         }
         Value::List(_) => data.push(("data".into(), Value::str(&crate::value::to_json(&v)))),
-        Value::Str(ref s) if s.trim_start().starts_with('{') => match crate::value::from_json(s) {
+        Value::Str(s) if s.trim_start().starts_with('{') => match crate::value::from_json(s) {
             Some(obj @ Value::Object(_)) => push_data(data, name, obj),
-            _ => data.push((name.to_string(), v)),
+            _ => data.push((name.to_string(), v.clone())),
         },
-        other => data.push((name.to_string(), other)),
+        _ => data.push((name.to_string(), v.clone())),
     }
 }
 
@@ -176,9 +176,9 @@ pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionE
         .map(|o| o.name)
         .filter(|n| n.ends_with("-repository"))
         .ok_or_else(|| ActionError::new("Store needs a <name-repository> target"))?;
-    let items = match value {
+    let items = match &value {
         Value::List(l) => l.iter().cloned().collect(),
-        other => vec![other],
+        _ => vec![value.clone()],
     };
     let mut last = Value::Null;
     for item in items {

@@ -44,6 +44,13 @@ pub fn format_float_log(x: f64) -> String {
 
 /// The Log form of a value.
 pub fn to_display(v: &Value) -> String {
+    display_at(v, 0)
+}
+
+fn display_at(v: &Value, depth: usize) -> String {
+    if depth > super::MAX_NESTING {
+        return "…".into();
+    }
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -53,22 +60,29 @@ pub fn to_display(v: &Value) -> String {
         Value::Bytes(b) => format!("{} bytes", b.len()),
         Value::List(l) => {
             if l.iter().any(|x| matches!(x, Value::Object(_))) {
-                l.iter().map(to_display).collect::<Vec<_>>().join("\n\n")
+                l.iter()
+                    .map(|x| display_at(x, depth + 1))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
             } else {
-                let parts: Vec<String> = l.iter().map(to_display).collect();
+                let parts: Vec<String> = l.iter().map(|x| display_at(x, depth + 1)).collect();
                 format!("[{}]", parts.join(", "))
             }
         }
         Value::Object(_) => {
             let mut lines = Vec::new();
-            flatten(v, "", &mut lines);
+            flatten(v, "", &mut lines, depth);
             lines.join("\n")
         }
     }
 }
 
-fn flatten(v: &Value, prefix: &str, out: &mut Vec<String>) {
+fn flatten(v: &Value, prefix: &str, out: &mut Vec<String>, depth: usize) {
     let Value::Object(o) = v else { return };
+    if depth > super::MAX_NESTING {
+        out.push(format!("{prefix}: …"));
+        return;
+    }
     for (k, item) in o.sorted() {
         let key = if prefix.is_empty() {
             k.to_string()
@@ -76,17 +90,21 @@ fn flatten(v: &Value, prefix: &str, out: &mut Vec<String>) {
             format!("{prefix}.{k}")
         };
         match item {
-            Value::Object(_) => flatten(item, &key, out),
+            Value::Object(_) => flatten(item, &key, out, depth + 1),
             Value::List(l)
                 if l.iter()
                     .all(|x| !matches!(x, Value::Object(_) | Value::List(_))) =>
             {
-                let mut parts: Vec<String> = l.iter().map(to_display).collect();
+                let mut parts: Vec<String> = l.iter().map(|x| display_at(x, depth + 1)).collect();
                 parts.sort();
                 out.push(format!("{key}: {}", parts.join(", ")));
             }
-            Value::List(_) => out.push(format!("{key}: {}", to_description(item))),
-            _ => out.push(format!("{key}: {}", to_display(item))),
+            Value::List(_) => {
+                let mut text = String::new();
+                describe(item, &mut text, false, depth + 1);
+                out.push(format!("{key}: {text}"))
+            }
+            _ => out.push(format!("{key}: {}", display_at(item, depth + 1))),
         }
     }
 }
@@ -94,11 +112,15 @@ fn flatten(v: &Value, prefix: &str, out: &mut Vec<String>) {
 /// The description form of a value (string interpolation, `++`).
 pub fn to_description(v: &Value) -> String {
     let mut s = String::new();
-    describe(v, &mut s, false);
+    describe(v, &mut s, false, 0);
     s
 }
 
-fn describe(v: &Value, out: &mut String, quoted: bool) {
+fn describe(v: &Value, out: &mut String, quoted: bool, depth: usize) {
+    if depth > super::MAX_NESTING {
+        out.push('…');
+        return;
+    }
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -119,7 +141,7 @@ fn describe(v: &Value, out: &mut String, quoted: bool) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                describe(x, out, true);
+                describe(x, out, true, depth + 1);
             }
             out.push(']');
         }
@@ -134,7 +156,7 @@ fn describe(v: &Value, out: &mut String, quoted: bool) {
                     out.push_str(", ");
                 }
                 let _ = write!(out, "{:?}: ", &**k);
-                describe(x, out, true);
+                describe(x, out, true, depth + 1);
             }
             out.push(']');
         }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 /// Serializes a value as compact JSON.
 pub fn to_json(v: &Value) -> String {
     let mut out = String::with_capacity(64);
-    write_json(v, &mut out, false);
+    write_json(v, &mut out, false, 0);
     out
 }
 
@@ -15,7 +15,7 @@ pub fn to_json(v: &Value) -> String {
 /// keys): compact, `/` escaped as `\/`, integral floats without `.0`.
 pub fn to_json_wire(v: &Value) -> String {
     let mut out = String::with_capacity(64);
-    write_json(v, &mut out, true);
+    write_json(v, &mut out, true, 0);
     out
 }
 
@@ -49,7 +49,11 @@ fn write_str(s: &str, out: &mut String, wire: bool) {
     out.push('"');
 }
 
-fn write_json(v: &Value, out: &mut String, wire: bool) {
+fn write_json(v: &Value, out: &mut String, wire: bool, depth: usize) {
+    if depth > super::MAX_NESTING {
+        out.push_str("\"…\"");
+        return;
+    }
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -86,7 +90,7 @@ fn write_json(v: &Value, out: &mut String, wire: bool) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(item, out, wire);
+                write_json(item, out, wire, depth + 1);
             }
             out.push(']');
         }
@@ -95,11 +99,11 @@ fn write_json(v: &Value, out: &mut String, wire: bool) {
             // Usually already in key order (objects built from literals are): no sorted copy.
             if o.entries.windows(2).all(|w| w[0].0 <= w[1].0) {
                 for (i, (k, item)) in o.entries.iter().enumerate() {
-                    write_member(i, k, item, out, wire);
+                    write_member(i, k, item, out, wire, depth);
                 }
             } else {
                 for (i, (k, item)) in o.sorted().into_iter().enumerate() {
-                    write_member(i, k, item, out, wire);
+                    write_member(i, k, item, out, wire, depth);
                 }
             }
             out.push('}');
@@ -108,13 +112,13 @@ fn write_json(v: &Value, out: &mut String, wire: bool) {
 }
 
 /// One `"key":value` member of an object, after a comma unless it is the first.
-fn write_member(i: usize, k: &str, item: &Value, out: &mut String, wire: bool) {
+fn write_member(i: usize, k: &str, item: &Value, out: &mut String, wire: bool, depth: usize) {
     if i > 0 {
         out.push(',');
     }
     write_str(k, out, wire);
     out.push(':');
-    write_json(item, out, wire);
+    write_json(item, out, wire, depth + 1);
 }
 
 /// Parses JSON text into a value; `None` when it is not valid JSON.
@@ -134,11 +138,12 @@ fn convert(j: serde_json::Value) -> Value {
         serde_json::Value::String(s) => Value::Str(Rc::from(s)),
         serde_json::Value::Array(a) => Value::list(a.into_iter().map(convert).collect()),
         serde_json::Value::Object(m) => {
-            let mut o = Object::default();
-            for (k, v) in m {
-                o.insert(Rc::from(k), convert(v));
-            }
-            Value::Object(Rc::new(o))
+            // serde_json's keys are unique already: no per-key search (40k keys stay linear).
+            let entries = m
+                .into_iter()
+                .map(|(k, v)| (Rc::from(k), convert(v)))
+                .collect();
+            Value::Object(Rc::new(Object { entries }))
         }
     }
 }

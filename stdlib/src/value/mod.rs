@@ -11,6 +11,11 @@ pub use ops::{compare, equals, truthy};
 
 use std::rc::Rc;
 
+/// How deep printing, serializing and comparing descend into nested lists and objects; below
+/// it a value prints as `…` (JSON: the string `"…"`). Values may nest deeper (a loop can build
+/// them); walking them must not overflow the stack or print quadratic output.
+pub const MAX_NESTING: usize = 256;
+
 /// An insertion-ordered object (keys are unique).
 #[derive(Clone, Debug, Default)]
 pub struct Object {
@@ -34,6 +39,33 @@ impl Object {
         } else {
             self.entries.push((key, value));
         }
+    }
+
+    /// An object from entries in order; a later duplicate key replaces the earlier value in
+    /// place. Linear in the number of entries, however many there are.
+    pub fn from_entries(entries: Vec<(Rc<str>, Value)>) -> Object {
+        if entries.len() <= 16 {
+            let mut o = Object {
+                entries: Vec::with_capacity(entries.len()),
+            };
+            for (k, v) in entries {
+                o.insert(k, v);
+            }
+            return o;
+        }
+        let mut index: std::collections::HashMap<Rc<str>, usize> =
+            std::collections::HashMap::with_capacity(entries.len());
+        let mut out: Vec<(Rc<str>, Value)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match index.get(&k) {
+                Some(&i) => out[i].1 = v,
+                None => {
+                    index.insert(k.clone(), out.len());
+                    out.push((k, v));
+                }
+            }
+        }
+        Object { entries: out }
     }
 
     /// Removes `key` if present.
@@ -85,11 +117,7 @@ impl Value {
 
     /// An object value from entries (later duplicates replace earlier ones).
     pub fn object(entries: Vec<(Rc<str>, Value)>) -> Value {
-        let mut o = Object::default();
-        for (k, v) in entries {
-            o.insert(k, v);
-        }
-        Value::Object(Rc::new(o))
+        Value::Object(Rc::new(Object::from_entries(entries)))
     }
 
     /// The reference's type name (`String`, `Integer`, `Float`, `Boolean`, `List`, `Object`, `Null`).
@@ -152,6 +180,44 @@ impl Value {
             Value::Object(o) => o.get(key).cloned(),
             Value::List(l) => key.parse::<usize>().ok().and_then(|i| l.get(i).cloned()),
             _ => None,
+        }
+    }
+}
+
+/// The unshared lists and objects directly inside `v`, moved out into `out` (so `v` drops
+/// without recursing into them).
+fn take_nested(v: &mut Value, out: &mut Vec<Value>) {
+    let nested = |x: &Value| matches!(x, Value::List(_) | Value::Object(_));
+    match v {
+        Value::List(l) => {
+            if let Some(items) = Rc::get_mut(l) {
+                if items.iter().any(nested) {
+                    out.append(items);
+                }
+            }
+        }
+        Value::Object(o) => {
+            if let Some(o) = Rc::get_mut(o) {
+                if o.entries.iter().any(|(_, x)| nested(x)) {
+                    out.extend(o.entries.drain(..).map(|(_, x)| x));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Drop for Value {
+    /// Drops nested lists and objects iteratively: a value nested 200,000 deep (built by a
+    /// loop) must not overflow the stack when it goes away.
+    fn drop(&mut self) {
+        if !matches!(self, Value::List(_) | Value::Object(_)) {
+            return;
+        }
+        let mut pending = Vec::new();
+        take_nested(self, &mut pending);
+        while let Some(mut v) = pending.pop() {
+            take_nested(&mut v, &mut pending);
         }
     }
 }

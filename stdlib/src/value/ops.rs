@@ -20,6 +20,13 @@ pub fn truthy(v: &Value) -> bool {
 /// Equality as `is` / `==` see it: numbers compare by value across int/float; a number equals
 /// its decimal string form; everything else structurally.
 pub fn equals(a: &Value, b: &Value) -> bool {
+    equals_at(a, b, 0)
+}
+
+fn equals_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > super::MAX_NESTING {
+        return false; // nested deeper than any comparison descends
+    }
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -38,13 +45,18 @@ pub fn equals(a: &Value, b: &Value) -> bool {
             (&**s == "true" && *x) || (&**s == "false" && !*x)
         }
         (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equals(p, q))
+            std::rc::Rc::ptr_eq(x, y)
+                || (x.len() == y.len()
+                    && x.iter()
+                        .zip(y.iter())
+                        .all(|(p, q)| equals_at(p, q, depth + 1)))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.entries.len() == y.entries.len()
-                && x.entries
-                    .iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| equals(v, w)))
+            std::rc::Rc::ptr_eq(x, y)
+                || (x.entries.len() == y.entries.len()
+                    && x.entries
+                        .iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| equals_at(v, w, depth + 1))))
         }
         _ => false,
     }

@@ -48,12 +48,15 @@ struct RunCmd {
     /// HTTP port (overrides openapi.yaml and ARO_HTTP_PORT)
     #[argh(option)]
     port: Option<u16>,
-    /// address servers bind to (default 0.0.0.0, or AROVM_BIND)
+    /// address or host name servers bind to (default 0.0.0.0, or AROVM_BIND)
     #[argh(option)]
-    bind: Option<std::net::IpAddr>,
+    bind: Option<String>,
     /// print per-feature-set and per-action counts and time to stderr at exit
     #[argh(switch)]
     profile_actions: bool,
+    /// put a failed handler's runtime error into its HTTP 500 body (development only)
+    #[argh(switch)]
+    debug_errors: bool,
 }
 
 /// Options of `arovm app.arob [--port N] [--bind ADDR] [--keep-alive]`.
@@ -68,26 +71,47 @@ struct FileCmd {
     /// HTTP port (overrides openapi.yaml and ARO_HTTP_PORT)
     #[argh(option)]
     port: Option<u16>,
-    /// address servers bind to (default 0.0.0.0, or AROVM_BIND)
+    /// address or host name servers bind to (default 0.0.0.0, or AROVM_BIND)
     #[argh(option)]
-    bind: Option<std::net::IpAddr>,
+    bind: Option<String>,
     /// print per-feature-set and per-action counts and time to stderr at exit
     #[argh(switch)]
     profile_actions: bool,
+    /// put a failed handler's runtime error into its HTTP 500 body (development only)
+    #[argh(switch)]
+    debug_errors: bool,
 }
 
-fn options(
+/// The flags `run` and `arovm app.arob` share.
+struct Flags {
     port: Option<u16>,
-    bind: Option<std::net::IpAddr>,
+    bind: Option<String>,
     keep_alive: bool,
     profile_actions: bool,
-) -> RunOptions {
-    let d = RunOptions::default();
-    RunOptions {
-        port,
-        bind: bind.unwrap_or(d.bind),
-        keep_alive,
-        profile_actions,
+    debug_errors: bool,
+}
+
+/// Run options from the flags and the environment; an invalid setting is an error at start-up.
+fn options(f: Flags) -> Result<RunOptions, String> {
+    let mut o = RunOptions::from_env()?;
+    if let Some(b) = &f.bind {
+        o.bind = crate::driver::resolve_bind(b).map_err(|e| format!("--bind: {e}"))?;
+    }
+    o.port = f.port;
+    o.keep_alive = f.keep_alive;
+    o.profile_actions = f.profile_actions;
+    o.debug_errors = f.debug_errors;
+    Ok(o)
+}
+
+/// Runs `path` with the flags, or reports a configuration error (exit 3).
+fn run_with(path: &Path, f: Flags) -> i32 {
+    match options(f) {
+        Ok(o) => run_path(path, o),
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_INPUT
+        }
     }
 }
 
@@ -136,9 +160,15 @@ pub fn main() -> i32 {
     let strs: Vec<&str> = args.iter().map(String::as_str).collect();
     if args.len() >= 2 && args[1].ends_with(".arob") {
         return match FileCmd::from_args(&["arovm"], &strs[1..]) {
-            Ok(f) => run_path(
+            Ok(f) => run_with(
                 &f.path,
-                options(f.port, f.bind, f.keep_alive, f.profile_actions),
+                Flags {
+                    port: f.port,
+                    bind: f.bind,
+                    keep_alive: f.keep_alive,
+                    profile_actions: f.profile_actions,
+                    debug_errors: f.debug_errors,
+                },
             ),
             Err(e) => {
                 eprintln!("{}", e.output);
@@ -168,9 +198,15 @@ pub fn main() -> i32 {
             );
             EXIT_INPUT
         }
-        Some(Cmd::Run(r)) => run_path(
+        Some(Cmd::Run(r)) => run_with(
             &r.path,
-            options(r.port, r.bind, r.keep_alive, r.profile_actions),
+            Flags {
+                port: r.port,
+                bind: r.bind,
+                keep_alive: r.keep_alive,
+                profile_actions: r.profile_actions,
+                debug_errors: r.debug_errors,
+            },
         ),
         Some(Cmd::Test(t)) => match load_any(&t.dir) {
             Ok(l) => run_tests(&l),

@@ -36,26 +36,80 @@ pub struct RunOptions {
     pub keep_alive: bool,
     /// Count and time feature sets and actions; print the table to stderr at exit.
     pub profile_actions: bool,
+    /// Put a failed handler's runtime error into its 500 body (`--debug-errors`; development
+    /// only: the error quotes bound values and request headers).
+    pub debug_errors: bool,
+    /// `ARO_HTTP_PORT`, validated at start-up.
+    pub http_port_env: Option<u16>,
+    /// `ARO_SOCKET_PORT`, validated at start-up.
+    pub socket_port_env: Option<u16>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        let bind = std::env::var("AROVM_BIND")
-            .ok()
-            .and_then(|b| b.parse().ok())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         RunOptions {
             port: None,
-            bind,
+            bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             keep_alive: false,
             profile_actions: false,
+            debug_errors: false,
+            http_port_env: None,
+            socket_port_env: None,
         }
     }
+}
+
+impl RunOptions {
+    /// Defaults with `AROVM_BIND`, `ARO_HTTP_PORT` and `ARO_SOCKET_PORT` applied. A value that
+    /// is set but invalid is an error, never a silent fallback.
+    pub fn from_env() -> Result<RunOptions, String> {
+        let mut o = RunOptions::default();
+        if let Ok(b) = std::env::var("AROVM_BIND") {
+            o.bind = resolve_bind(&b).map_err(|e| format!("AROVM_BIND: {e}"))?;
+        }
+        o.http_port_env = env_port("ARO_HTTP_PORT")?;
+        o.socket_port_env = env_port("ARO_SOCKET_PORT")?;
+        Ok(o)
+    }
+}
+
+/// A port from the environment: unset → `None`, set → a valid port or an error.
+fn env_port(name: &str) -> Result<Option<u16>, String> {
+    match std::env::var(name) {
+        Err(_) => Ok(None),
+        Ok(v) => v
+            .trim()
+            .parse::<u16>()
+            .map(Some)
+            .map_err(|_| format!("{name}={v:?} is not a port (0-65535)")),
+    }
+}
+
+/// The address servers bind to: an IP literal or a host name (`localhost` → its loopback
+/// address, IPv4 preferred).
+pub fn resolve_bind(text: &str) -> Result<IpAddr, String> {
+    let text = text.trim();
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = (text, 0)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve bind address {text:?}: {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .map(|a| a.ip())
+        .ok_or_else(|| format!("bind address {text:?} resolves to nothing"))
 }
 
 /// A request waiting for its handler fiber.
 struct Pending {
     conn: ConnId,
+    /// The handler's feature set.
+    fs: usize,
     head_only: bool,
     keep_alive: bool,
     path: String,
@@ -127,6 +181,7 @@ impl Driver<'_> {
             return 1;
         };
         let root = self.sched.spawn_tracked(start, Vec::new());
+        self.sched.unbudgeted(root);
         let ending = self.until_done(root);
         match ending {
             Ending::Failed(e) => {
@@ -140,7 +195,7 @@ impl Driver<'_> {
                 self.sched.host.print(&e.render());
                 1
             }
-            Ending::Done(resp, vars) => {
+            Ending::Done(resp, vars, _) => {
                 if self.opts.keep_alive && self.listening() {
                     while !self.shutting_down {
                         self.turn();
@@ -172,6 +227,7 @@ impl Driver<'_> {
             let id = self
                 .sched
                 .spawn_tracked(end, vec![(Rc::from("shutdown"), shutdown)]);
+            self.sched.unbudgeted(id);
             if let Ending::Failed(e) = self.until_done(id) {
                 self.sched.host.print(&format!(
                     "[Runtime] Application-End handler failed: {}",
@@ -202,7 +258,7 @@ impl Driver<'_> {
                 if self.sched.in_keepalive() {
                     self.sched.release_keepalive();
                 } else if !self.sched.has_ready() {
-                    return Ending::Done(None, Vec::new());
+                    return Ending::Done(None, Vec::new(), Vec::new());
                 }
             }
         }
@@ -225,8 +281,13 @@ impl Driver<'_> {
         if self.sched.has_ready() {
             return true;
         }
-        let timer = self.sched.next_timer();
-        let timeout = timer.map(|at| at.saturating_duration_since(Instant::now()));
+        // Fibers that ran out of fuel run again right after a look at I/O and signals.
+        let timeout = if self.sched.has_yielded() {
+            Some(Duration::ZERO)
+        } else {
+            let timer = self.sched.next_timer();
+            timer.map(|at| at.saturating_duration_since(Instant::now()))
+        };
         let active = self.reactor.is_some()
             && (self.listening()
                 || !self.pending.is_empty()
@@ -242,15 +303,35 @@ impl Driver<'_> {
                 None => Vec::new(),
             };
             for ev in events {
-                self.inbound(ev);
+                self.contained_inbound(ev);
             }
         } else if let Some(t) = timeout {
-            std::thread::sleep(t);
+            if !t.is_zero() {
+                std::thread::sleep(t);
+            }
         } else {
             return false;
         }
         self.sched.fire_timers();
         true
+    }
+
+    /// Handles one event; a panic while doing so fails only that request (a 500) or event.
+    fn contained_inbound(&mut self, ev: Inbound) {
+        let conn = match &ev {
+            Inbound::Request { conn, .. } => Some(*conn),
+            _ => None,
+        };
+        let panicked =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inbound(ev))).is_err();
+        if let (true, Some(conn), Some(r)) = (panicked, conn, self.reactor.as_mut()) {
+            r.respond(
+                conn,
+                &Response::error(500, "Internal Server Error"),
+                false,
+                false,
+            );
+        }
     }
 
     fn inbound(&mut self, ev: Inbound) {
@@ -280,6 +361,7 @@ impl Driver<'_> {
                 self.sched.release_keepalive();
             }
             Inbound::Request { conn, req, peer } => {
+                crate::reactor::fault_injection(&req, "driver");
                 let head_only = req.method == "HEAD";
                 let keep_alive = req.keep_alive() && !self.shutting_down;
                 let path = req.target.split('?').next().unwrap_or("/").to_string();
@@ -320,6 +402,7 @@ impl Driver<'_> {
                                     fid,
                                     Pending {
                                         conn,
+                                        fs,
                                         head_only,
                                         keep_alive,
                                         path,
@@ -355,7 +438,10 @@ impl Driver<'_> {
         let ids: Vec<FiberId> = finished.iter().map(|(fid, _)| *fid).collect();
         for (fid, ending) in finished {
             if let Some(p) = self.pending.remove(&fid) {
-                let resp = reply::build(ending, &p.path);
+                let resp = match ending {
+                    Ending::Failed(e) => self.handler_failed(&p, &e),
+                    done => reply::build(done, &p.path, &self.prog.strs),
+                };
                 if let Some(r) = self.reactor.as_mut() {
                     r.respond(p.conn, &resp, p.head_only, p.keep_alive);
                 }
@@ -366,6 +452,21 @@ impl Driver<'_> {
             }
         }
         self.sched.release(ids);
+    }
+
+    /// A request's handler failed: the full error goes to stderr under a request id; the client
+    /// gets a generic 500 with that id (the error too with `--debug-errors`).
+    fn handler_failed(&mut self, p: &Pending, e: &crate::runtime::error::RuntimeError) -> Response {
+        let id = self.sched.host.new_id();
+        let fs = &self.prog.program.feature_sets[p.fs];
+        eprintln!(
+            "[{}] request {id} {} failed:\n{}",
+            self.prog.s(fs.name),
+            p.path,
+            e.render()
+        );
+        let full = e.summary_full();
+        reply::failure(&id, self.opts.debug_errors.then_some(full.as_str()))
     }
 
     /// Performs the I/O fibers are suspended on.
@@ -461,10 +562,7 @@ impl Driver<'_> {
     /// `Start the <socket-server>`: port from the statement (default 9000); `ARO_SOCKET_PORT`
     /// overrides it, as in the reference.
     fn start_socket(&mut self, port: Option<u16>) -> Result<Value, String> {
-        let env_port = std::env::var("ARO_SOCKET_PORT")
-            .ok()
-            .and_then(|p| p.trim().parse::<u16>().ok());
-        let port = env_port.or(port).unwrap_or(9000);
+        let port = self.opts.socket_port_env.or(port).unwrap_or(9000);
         let bind = self.opts.bind;
         let r = self.ensure_reactor()?;
         match r.listen_tcp(SocketAddr::new(bind, port)) {
@@ -496,13 +594,10 @@ impl Driver<'_> {
     }
 
     fn start_http(&mut self, port: Option<u16>, config: Option<Value>) -> Result<Value, String> {
-        let env_port = std::env::var("ARO_HTTP_PORT")
-            .ok()
-            .and_then(|p| p.trim().parse::<u16>().ok());
         let port = self
             .opts
             .port
-            .or(env_port)
+            .or(self.opts.http_port_env)
             .or(port)
             .unwrap_or(self.prog.program.http_port);
         let bind = self.opts.bind;
@@ -558,7 +653,7 @@ impl Driver<'_> {
 /// origins: [...], pingInterval: ms }`; `websocket` may also be a list of paths.
 fn apply_ws_config(cfg: &mut crate::net::ws::config::WsConfig, c: &Value) {
     let num = |k: &str| c.member(k).and_then(|v| v.as_i64()).filter(|&n| n > 0);
-    match c.member("websocket") {
+    match c.member("websocket").as_ref() {
         Some(Value::Str(p)) => {
             cfg.paths = vec![p.to_string()];
             cfg.announced = true;
@@ -585,7 +680,7 @@ fn apply_ws_config(cfg: &mut crate::net::ws::config::WsConfig, c: &Value) {
     if let Some(n) = num("pingInterval") {
         cfg.ping_interval = Duration::from_millis(n as u64);
     }
-    if let Some(Value::List(l)) = c.member("origins") {
+    if let Some(Value::List(l)) = c.member("origins").as_ref() {
         cfg.origins = l
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))

@@ -21,16 +21,17 @@ const EXTENSIONS: &[(&str, &str)] = &[
     (".svg", "image/svg+xml"),
 ];
 
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>, depth: usize) {
     match v {
-        Value::Object(o) if !o.entries.is_empty() => {
+        // Deeper levels stay one value (serialized with its own bound on nesting).
+        Value::Object(o) if !o.entries.is_empty() && depth < arovm_stdlib::value::MAX_NESTING => {
             for (k, x) in &o.entries {
                 let key = if prefix.is_empty() {
                     k.to_string()
                 } else {
                     format!("{prefix}.{k}")
                 };
-                flatten(&key, x, out);
+                flatten(&key, x, out, depth + 1);
             }
         }
         other => out.push((prefix.to_string(), other.clone())),
@@ -82,19 +83,37 @@ fn sniff(text: &str) -> Option<&'static str> {
     None
 }
 
-/// The response for a finished request fiber; `path` is the request path (for extension typing).
-pub(super) fn build(ending: Ending, path: &str) -> Response {
+/// The 500 for a failed handler: a generic error and the request id under which the full error
+/// went to stderr. The runtime error itself (statement, bound values, request headers) reaches
+/// the body only with `--debug-errors`.
+pub(super) fn failure(request_id: &str, detail: Option<&str>) -> Response {
+    let mut o = vec![
+        (Rc::from("error"), Value::str("Internal Server Error")),
+        (Rc::from("requestId"), Value::str(request_id)),
+    ];
+    if let Some(d) = detail {
+        o.push((Rc::from("detail"), Value::str(d)));
+    }
+    let mut resp = Response::json(500, to_json_wire(&Value::object(o)));
+    resp.headers
+        .push(("X-Request-ID".into(), request_id.to_string().into()));
+    resp
+}
+
+/// The response for a finished request fiber; `path` is the request path (for extension typing),
+/// `program_strings` the app's string constants. A failure is answered by [`failure`] instead.
+pub(super) fn build(ending: Ending, path: &str, program_strings: &[Rc<str>]) -> Response {
     match ending {
-        Ending::Failed(e) => Response::error(500, &e.summary_full()),
-        Ending::Done(None, _) => {
+        Ending::Failed(_) => failure("-", None),
+        Ending::Done(None, _, _) => {
             Response::json(200, r#"{"reason":"success","status":"OK"}"#.into())
         }
-        Ending::Done(Some(r), vars) => {
+        Ending::Done(Some(r), vars, rendered) => {
             let status = code_of(&r.status);
             let mut data: Vec<(String, Value)> = Vec::new();
             for (k, v) in &r.data {
                 let mut flat = Vec::new();
-                flatten(k, v, &mut flat);
+                flatten(k, v, &mut flat, 0);
                 data.extend(flat);
             }
             if data.is_empty() {
@@ -102,9 +121,9 @@ pub(super) fn build(ending: Ending, path: &str) -> Response {
                     .iter()
                     .find_map(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
                 if let Some(v) = found {
-                    let text = match v {
-                        Value::Str(s) => Value::Str(s),
-                        other => Value::str(&arovm_stdlib::value::to_description(&other)),
+                    let text = match &v {
+                        Value::Str(_) => v,
+                        other => Value::str(&arovm_stdlib::value::to_description(other)),
                     };
                     data.push(("value".into(), text));
                 }
@@ -115,7 +134,14 @@ pub(super) fn build(ending: Ending, path: &str) -> Response {
                     .iter()
                     .find(|(e, _)| lower.ends_with(e))
                     .map(|(_, t)| *t);
-                if let Some(ct) = by_ext.or_else(|| sniff(s)) {
+                // Only a template's output or a string written in the program is typed by its
+                // content: a string built from input (echoed, interpolated) that merely looks
+                // like HTML or script must not be served as such.
+                let trusted = || {
+                    rendered.iter().any(|t| Rc::ptr_eq(t, s))
+                        || program_strings.iter().any(|t| Rc::ptr_eq(t, s))
+                };
+                if let Some(ct) = by_ext.or_else(|| sniff(s).filter(|_| trusted())) {
                     return Response {
                         status,
                         headers: vec![("Content-Type".into(), ct.into())],

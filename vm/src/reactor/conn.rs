@@ -64,6 +64,17 @@ pub struct Conn {
     pub tcp_reason: Option<String>,
     /// A TCP connection made by `Connect` (not part of the socket server's broadcasts).
     pub outgoing: bool,
+    /// The HTTP request parser (holds a request whose body is still arriving).
+    pub parser: crate::net::http::request::RequestParser,
+    /// Reading stopped at a bound (input buffer full, output over its bound, or events not yet
+    /// handled): the kernel may hold more input that no readiness edge will announce.
+    pub read_paused: bool,
+    /// The first bytes of the next request head arrived: the head timeout runs.
+    pub head_started: bool,
+    /// The head is complete and the body is arriving: the body timeout runs.
+    pub in_body: bool,
+    /// The driver asked to stop reading (too many of this connection's events unhandled).
+    pub app_paused: bool,
 }
 
 impl Conn {
@@ -88,6 +99,11 @@ impl Conn {
             ws: None,
             tcp_reason: None,
             outgoing: false,
+            parser: Default::default(),
+            read_paused: false,
+            head_started: false,
+            in_body: false,
+            app_paused: false,
         }
     }
 

@@ -13,7 +13,7 @@ mod websocket;
 
 use crate::net::http::client::ClientResponse;
 use crate::net::http::errors::HttpError;
-use crate::net::http::request::{self, Parsed, Request};
+use crate::net::http::request::{Progress, Request};
 use crate::net::http::response::{http_date, Response};
 use client::ClientConn;
 use conn::{Conn, Phase};
@@ -53,6 +53,18 @@ fn release_memory() {
             }
         }
     }
+}
+
+/// Debug builds with `AROVM_TEST_PANIC=1` panic where a request's `X-Arovm-Test-Panic` header
+/// names `place`: the tests' way to prove a panic costs one connection, not the process.
+pub(crate) fn fault_injection(req: &Request, place: &str) {
+    #[cfg(debug_assertions)]
+    if req.header("x-arovm-test-panic") == Some(place)
+        && std::env::var_os("AROVM_TEST_PANIC").is_some()
+    {
+        panic!("injected test panic in the {place}");
+    }
+    let _ = (req, place);
 }
 
 /// Makes sure a heap entry fires no later than the connection's deadline.
@@ -301,24 +313,43 @@ impl Reactor {
                     }
                 }
                 t if t < CONN_BASE => self.accept(t - LISTENER_BASE),
-                t if t >= CLIENT_BASE => self.client_io(t - CLIENT_BASE),
+                t if t >= CLIENT_BASE => {
+                    let slot = t - CLIENT_BASE;
+                    if self.contain(|r| r.client_io(slot)) {
+                        self.client_done(slot, Err("Connection failed: internal error".into()));
+                    }
+                }
                 t => {
                     let slot = t - CONN_BASE;
-                    if hangup {
-                        if let Some(Some(c)) = self.conns.get_mut(slot) {
-                            c.hangup = true;
-                        }
+                    // A bug on one connection's path must not take the others down: a panic
+                    // closes that connection only.
+                    if self.contain(|r| r.connection_ready(slot, hangup)) {
+                        self.contain(|r| r.close(slot));
                     }
-                    if self.connecting.contains_key(&slot) {
-                        self.tcp_connect_ready(slot);
-                    }
-                    self.flush(slot);
-                    self.pump(slot);
                 }
             }
         }
         self.expire();
         std::mem::take(&mut self.inbound)
+    }
+
+    /// Runs `f`, catching a panic (reported on stderr by the panic hook): true when it panicked.
+    fn contain(&mut self, f: impl FnOnce(&mut Reactor)) -> bool {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))).is_err()
+    }
+
+    /// Readiness on a connection: finish a connect, write queued output, read and parse.
+    fn connection_ready(&mut self, slot: usize, hangup: bool) {
+        if hangup {
+            if let Some(Some(c)) = self.conns.get_mut(slot) {
+                c.hangup = true;
+            }
+        }
+        if self.connecting.contains_key(&slot) {
+            self.tcp_connect_ready(slot);
+        }
+        self.flush(slot);
+        self.pump(slot);
     }
 
     fn accept(&mut self, index: usize) {
@@ -366,29 +397,38 @@ impl Reactor {
         };
         if let Some(Some(c)) = self.conns.get_mut(slot) {
             // A new connection must send its first request head within the head timeout.
+            c.head_started = true;
             c.deadline = self.now + self.limits.head_timeout;
             arm(&mut self.timers, c, slot);
         }
-        self.pump(slot);
+        if self.contain(|r| r.pump(slot)) {
+            self.contain(|r| r.close(slot));
+        }
+    }
+
+    /// Bytes of unparsed input a connection may buffer before reading pauses.
+    fn input_cap(&self) -> usize {
+        self.limits.max_head + self.limits.max_body + 16 * 1024
     }
 
     /// Reads what is available and parses requests while the connection is ready for one.
+    /// Reading pauses while the input buffer is full or, for HTTP, while the connection's queued
+    /// output is over `max_output` (a client that pipelines without reading); whatever drains
+    /// the bound calls this again.
     fn pump(&mut self, slot: usize) {
+        let cap = self.input_cap();
+        let max_output = self.limits.max_output;
         let Some(Some(c)) = self.conns.get_mut(slot) else {
             return;
         };
-        // Bound buffered input: a client pipelining while we are busy waits in the kernel.
-        let cap = self.limits.max_head + self.limits.max_body + 16 * 1024;
+        let http = matches!(c.phase, Phase::Reading | Phase::Busy | Phase::Closing);
+        let gated =
+            |c: &Conn| c.inbuf.len() >= cap || (http && c.out_bytes > max_output) || c.app_paused;
         let mut closed = false;
-        while c.inbuf.len() < cap && !c.eof {
+        while !gated(c) && !c.eof {
             match c.stream.read(&mut self.read_buf) {
                 Ok(0) => c.eof = true,
                 Ok(n) => {
-                    if c.inbuf.is_empty() && c.phase == Phase::Reading {
-                        // A new request starts: it must complete within the head timeout.
-                        c.deadline = self.now + self.limits.head_timeout;
-                        arm(&mut self.timers, c, slot);
-                    }
                     c.inbuf.extend_from_slice(&self.read_buf[..n]);
                     // A short read drained the socket: the next byte that arrives raises a new
                     // readiness edge, so reading again now would only cost an EAGAIN. After a
@@ -405,14 +445,15 @@ impl Reactor {
                 }
             }
         }
+        c.read_paused = !c.eof && gated(c);
         if closed {
             return self.close(slot);
         }
         if c.phase == Phase::Tcp {
             let full = c.inbuf.len() >= cap;
             self.tcp_input(slot);
-            let again =
-                full && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::Tcp);
+            let again = full
+                && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::Tcp && !c.app_paused);
             if again {
                 self.pump(slot);
             }
@@ -423,7 +464,7 @@ impl Reactor {
             self.ws_input(slot);
             // Edge-triggered: input left in the kernel after a full buffer needs another pass.
             let again = full
-                && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::WebSocket);
+                && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::WebSocket && !c.app_paused);
             if again {
                 self.pump(slot);
             }
@@ -439,40 +480,70 @@ impl Reactor {
         if c.phase != Phase::Reading {
             return;
         }
-        if c.inbuf.is_empty() {
+        if c.out_bytes > self.limits.max_output {
+            return; // answers are not being read: parse no more until they drain
+        }
+        if c.inbuf.is_empty() && c.parser.is_idle() {
             if c.eof && c.out.is_empty() {
                 self.close(slot);
+            } else if c.read_paused {
+                self.pump(slot);
             }
             return;
         }
-        match request::parse(&c.inbuf, &self.limits) {
-            Ok(Parsed::Complete(req, used)) if crate::net::ws::upgrade::wants_upgrade(&req) => {
+        let parsed = c.parser.advance(&c.inbuf, &self.limits);
+        match parsed {
+            Ok((used, progress)) => {
                 c.inbuf.drain(..used);
-                self.upgrade(slot, req);
-            }
-            Ok(Parsed::Complete(req, used)) => {
-                c.inbuf.drain(..used);
-                c.phase = Phase::Busy;
-                c.sent_continue = false;
-                if c.inbuf.capacity() > 64 * 1024 && c.inbuf.len() < 1024 {
-                    c.inbuf.shrink_to_fit();
-                }
-                let conn = ConnId {
-                    slot,
-                    generation: c.generation,
-                };
-                let peer = c.peer;
-                self.inbound.push(Inbound::Request { conn, req, peer });
-            }
-            Ok(Parsed::Partial { expects_continue }) => {
-                if expects_continue && !c.sent_continue {
-                    c.sent_continue = true;
-                    c.queue(Rc::from(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]));
-                    self.flush(slot);
-                } else if c.eof && c.out.is_empty() {
-                    self.close(slot);
-                } else if c.eof {
-                    c.phase = Phase::Closing; // closes once the last response is written
+                match progress {
+                    Progress::Complete(req) if crate::net::ws::upgrade::wants_upgrade(&req) => {
+                        c.head_started = false;
+                        c.in_body = false;
+                        self.upgrade(slot, req);
+                    }
+                    Progress::Complete(req) => {
+                        fault_injection(&req, "reactor");
+                        c.phase = Phase::Busy;
+                        c.sent_continue = false;
+                        c.head_started = false;
+                        c.in_body = false;
+                        if c.inbuf.capacity() > 64 * 1024 && c.inbuf.len() < 1024 {
+                            c.inbuf.shrink_to_fit();
+                        }
+                        let conn = ConnId {
+                            slot,
+                            generation: c.generation,
+                        };
+                        let peer = c.peer;
+                        self.inbound.push(Inbound::Request { conn, req, peer });
+                    }
+                    Progress::Partial {
+                        in_body,
+                        expects_continue,
+                    } => {
+                        // The head timeout runs from a head's first byte, the body timeout
+                        // from its end.
+                        if in_body && !c.in_body {
+                            c.in_body = true;
+                            c.deadline = self.now + self.limits.body_timeout;
+                            arm(&mut self.timers, c, slot);
+                        } else if !in_body && !c.head_started && !c.inbuf.is_empty() {
+                            c.head_started = true;
+                            c.deadline = self.now + self.limits.head_timeout;
+                            arm(&mut self.timers, c, slot);
+                        }
+                        if expects_continue && !c.sent_continue {
+                            c.sent_continue = true;
+                            c.queue(Rc::from(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]));
+                            self.flush(slot);
+                        } else if c.eof && c.out.is_empty() {
+                            self.close(slot);
+                        } else if c.eof {
+                            c.phase = Phase::Closing; // closes once the last response is written
+                        } else if c.read_paused {
+                            self.pump(slot);
+                        }
+                    }
                 }
             }
             Err(e) => self.fail(slot, e),
@@ -513,13 +584,19 @@ impl Reactor {
         c.deadline = self.now + self.limits.idle_timeout;
         arm(&mut self.timers, c, conn.slot);
         // Input that arrived while the request was busy is already buffered (the socket was read
-        // to a short read); only a full buffer can have left bytes in the kernel.
-        let full = c.inbuf.len() >= self.limits.max_head + self.limits.max_body + 16 * 1024;
+        // to a short read); only a paused read can have left bytes in the kernel.
+        let paused = c.read_paused;
         self.flush(conn.slot);
-        if keep && full {
-            self.pump(conn.slot);
+        let slot = conn.slot;
+        let panicked = if keep && paused {
+            self.contain(|r| r.pump(slot))
         } else if keep {
-            self.parse_next(conn.slot);
+            self.contain(|r| r.parse_next(slot))
+        } else {
+            false
+        };
+        if panicked {
+            self.contain(|r| r.close(slot));
         }
     }
 
@@ -681,7 +758,7 @@ impl Reactor {
                     if c.phase != Phase::Reading {
                         continue;
                     }
-                    if c.inbuf.is_empty() {
+                    if c.inbuf.is_empty() && c.parser.is_idle() {
                         self.close(slot); // idle keep-alive connection
                     } else {
                         self.fail(slot, HttpError::Timeout);

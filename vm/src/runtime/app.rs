@@ -9,8 +9,11 @@ use arovm_stdlib::value::{to_description, to_display, Value};
 /// Names whose value a bare `Return ... for the <x>` reports when it carries no data (reference).
 const FALLBACK_NAMES: &[&str] = &["greeting", "message", "result", "data", "output", "value"];
 
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>, depth: usize) {
     match v {
+        Value::Object(_) if depth >= arovm_stdlib::value::MAX_NESTING => {
+            out.push((prefix.to_string(), "…".into()))
+        }
         Value::Object(o) => {
             for (k, x) in &o.entries {
                 let key = if prefix.is_empty() {
@@ -18,7 +21,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
                 } else {
                     format!("{prefix}.{k}")
                 };
-                flatten(&key, x, out);
+                flatten(&key, x, out, depth + 1);
             }
         }
         Value::List(_) => out.push((prefix.to_string(), arovm_stdlib::value::to_json(v))),
@@ -37,7 +40,7 @@ pub fn response_lines(resp: Option<Response>, vars: &[(String, Value)]) -> Vec<S
     let mut lines = vec![format!("[{}] {}", r.status, r.reason)];
     let mut data = Vec::new();
     for (k, v) in &r.data {
-        flatten(k, v, &mut data);
+        flatten(k, v, &mut data, 0);
     }
     if data.is_empty() {
         let found = FALLBACK_NAMES

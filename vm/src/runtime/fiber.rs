@@ -36,6 +36,14 @@ pub struct Fiber {
     pub template: Option<String>,
     /// A template fiber started by `Include`: its output is appended to the parent's template.
     pub include: bool,
+    /// How many emitting fibers wait above this one (bounded: see `RuntimeLimits`).
+    pub depth: u32,
+    /// Time this fiber has spent running (its CPU time: the loop runs one thread).
+    pub cpu: std::time::Duration,
+    /// Subject to the per-handler CPU budget (every fiber but Application-Start/End).
+    pub budgeted: bool,
+    /// Strings rendered from templates for this fiber: only these are served as HTML.
+    pub rendered: Vec<Rc<str>>,
 }
 
 impl Fiber {
@@ -55,6 +63,10 @@ impl Fiber {
             arena: Bump::new(),
             template: None,
             include: false,
+            depth: 0,
+            cpu: std::time::Duration::ZERO,
+            budgeted: true,
+            rendered: Vec::new(),
         }
     }
 }

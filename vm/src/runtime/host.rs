@@ -23,7 +23,45 @@ pub struct HostState {
     pub template: Option<String>,
     /// Per-feature-set and per-action counters (`--profile-actions`), when on.
     pub profile: Option<Box<super::profile::Profile>>,
+    /// Bounds on what a program may do to the process.
+    pub limits: RuntimeLimits,
     rng: u64,
+}
+
+/// Bounds on the runtime, each read once at start-up from its environment variable.
+#[derive(Clone, Debug)]
+pub struct RuntimeLimits {
+    /// Largest value a statement may bind: strings and bytes by length, lists and objects at 16
+    /// bytes per element (shallow). Over it the statement fails. `AROVM_MAX_VALUE_BYTES`,
+    /// default 64 MiB.
+    pub max_value_bytes: usize,
+    /// CPU time one handler run may use (HTTP, WebSocket, socket and event handlers; not
+    /// Application-Start/End). Over it the fiber fails (an HTTP request gets 500).
+    /// `AROVM_HANDLER_CPU_MS`, default 10 s; 0 = no budget.
+    pub handler_cpu: Option<std::time::Duration>,
+    /// How deep handlers may emit events that run further handlers (an emitter waits for its
+    /// handlers). Over it the Emit statement fails. `AROVM_MAX_EMIT_DEPTH`, default 100.
+    pub max_emit_depth: u32,
+}
+
+impl RuntimeLimits {
+    /// Defaults overridden by the environment.
+    pub fn from_env() -> RuntimeLimits {
+        let num = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        RuntimeLimits {
+            max_value_bytes: num("AROVM_MAX_VALUE_BYTES").map_or(64 << 20, |v| v as usize),
+            handler_cpu: match num("AROVM_HANDLER_CPU_MS") {
+                Some(0) => None,
+                Some(ms) => Some(std::time::Duration::from_millis(ms)),
+                None => Some(std::time::Duration::from_secs(10)),
+            },
+            max_emit_depth: num("AROVM_MAX_EMIT_DEPTH").map_or(100, |v| v as u32),
+        }
+    }
 }
 
 impl Default for HostState {
@@ -39,6 +77,7 @@ impl Default for HostState {
             changes: Vec::new(),
             template: None,
             profile: None,
+            limits: RuntimeLimits::from_env(),
             rng: seed | 1,
         }
     }

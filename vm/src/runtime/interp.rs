@@ -368,8 +368,8 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
             }
             Op::IterStart => {
                 let v = f.stack.pop().unwrap_or_default();
-                let items = match v {
-                    Value::List(l) => l,
+                let items = match &v {
+                    Value::List(l) => l.clone(),
                     Value::Null => Rc::new(Vec::new()),
                     Value::Object(o) => Rc::new(
                         o.entries
@@ -382,7 +382,7 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                             })
                             .collect(),
                     ),
-                    other => Rc::new(vec![other]),
+                    _ => Rc::new(vec![v.clone()]),
                 };
                 f.iters.push((items, 0));
                 Ok(())
@@ -542,6 +542,19 @@ fn action(
     };
     match outcome {
         Ok(Outcome::Bind(v)) => {
+            let size = shallow_size(&v);
+            if size > cx.host.limits.max_value_bytes {
+                return Err(RuntimeError::Action {
+                    text: prog.s(st.text).to_string(),
+                    feature: prog.s(fs.name).to_string(),
+                    activity: prog.s(fs.activity).to_string(),
+                    detail: format!(
+                        "Value too large: {size} bytes, over the limit of {} bytes (AROVM_MAX_VALUE_BYTES)",
+                        cx.host.limits.max_value_bytes
+                    ),
+                    trace: Vec::new(),
+                });
+            }
             if result_slot != NONE {
                 f.slots[result_slot as usize] = Some(v);
             }
@@ -570,9 +583,34 @@ fn action(
     }
     let spawned = cx.host.take_spawns(prog);
     if !spawned.is_empty() {
+        if f.depth >= cx.host.limits.max_emit_depth {
+            // A handler that (indirectly) emits its own event would recurse until memory ends.
+            return Err(RuntimeError::Action {
+                text: prog.s(st.text).to_string(),
+                feature: prog.s(fs.name).to_string(),
+                activity: prog.s(fs.activity).to_string(),
+                detail: format!(
+                    "Emit depth limit reached: {} handlers deep (AROVM_MAX_EMIT_DEPTH); do the handlers emit their own events?",
+                    f.depth
+                ),
+                trace: Vec::new(),
+            });
+        }
         return Ok(Some(Halt::WaitChildren(spawned)));
     }
     Ok(None)
+}
+
+/// A value's size for the value limit: strings and bytes by length, lists and objects at 16
+/// bytes per element (not counting what the elements hold). O(1).
+fn shallow_size(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        Value::List(l) => l.len().saturating_mul(16),
+        Value::Object(o) => o.entries.len().saturating_mul(16),
+        _ => 0,
+    }
 }
 
 /// The reference's `Trace:` entries: the result and object names (bases and specifiers) that are

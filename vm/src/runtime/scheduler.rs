@@ -20,8 +20,9 @@ const FUEL: u32 = 10_000;
 
 /// How a tracked fiber ended.
 pub enum Ending {
-    /// Normally, with its Return response if any, and its bound variables.
-    Done(Option<Response>, Vec<(String, Value)>),
+    /// Normally, with its Return response if any, its bound variables, and the strings it
+    /// rendered from templates.
+    Done(Option<Response>, Vec<(String, Value)>, Vec<Rc<str>>),
     /// With a runtime error.
     Failed(RuntimeError),
 }
@@ -36,6 +37,9 @@ pub struct Scheduler<'p> {
     fibers: Vec<Option<Fiber>>,
     free: Vec<FiberId>,
     ready: VecDeque<FiberId>,
+    /// Fibers that ran out of fuel: they run again after the reactor had a look at I/O and
+    /// signals (a handler that never ends must not stop the loop).
+    yielded: Vec<FiberId>,
     timers: BinaryHeap<Reverse<(Instant, FiberId)>>,
     keepalive: Vec<FiberId>,
     io: Vec<(FiberId, IoRequest)>,
@@ -54,6 +58,7 @@ impl<'p> Scheduler<'p> {
             fibers: Vec::new(),
             free: Vec::new(),
             ready: VecDeque::new(),
+            yielded: Vec::new(),
             timers: BinaryHeap::new(),
             keepalive: Vec::new(),
             io: Vec::new(),
@@ -174,10 +179,24 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    /// Runs ready fibers until none is ready (never sleeps).
+    /// Runs ready fibers until none is ready (never sleeps). Fibers that ran out of fuel wait
+    /// for the next call: the driver polls I/O in between.
     pub fn run_ready(&mut self) {
+        self.ready.extend(self.yielded.drain(..));
         while let Some(id) = self.ready.pop_front() {
             self.step(id);
+        }
+    }
+
+    /// True when fibers ran out of fuel and wait for the next [`Self::run_ready`].
+    pub fn has_yielded(&self) -> bool {
+        !self.yielded.is_empty()
+    }
+
+    /// Exempts a fiber (Application-Start/End) from the per-handler CPU budget.
+    pub fn unbudgeted(&mut self, id: FiberId) {
+        if let Some(f) = self.fibers.get_mut(id).and_then(Option::as_mut) {
+            f.budgeted = false;
         }
     }
 
@@ -185,6 +204,9 @@ impl<'p> Scheduler<'p> {
     pub fn run_until_idle(&mut self) {
         loop {
             self.run_ready();
+            if self.has_yielded() {
+                continue;
+            }
             if let Some(at) = self.next_timer() {
                 let now = Instant::now();
                 if at > now {
@@ -220,12 +242,14 @@ impl<'p> Scheduler<'p> {
             };
             // A bug in an action must not take the server down: a panic fails this fiber only
             // (an HTTP request then gets a 500).
-            let started = cx.host.profile.is_some().then(Instant::now);
+            let started = Instant::now();
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 run(&mut cx, &mut fiber, FUEL)
             }));
-            if let (Some(t), Some(p)) = (started, cx.host.profile.as_mut()) {
-                p.slice(fiber.fs, t.elapsed());
+            let spent = started.elapsed();
+            fiber.cpu += spent;
+            if let Some(p) = cx.host.profile.as_mut() {
+                p.slice(fiber.fs, spent);
             }
             r.unwrap_or_else(|p| {
                 let msg = p
@@ -236,10 +260,20 @@ impl<'p> Scheduler<'p> {
                 Halt::Failed(RuntimeError::Expr(format!("Internal error: {msg}")))
             })
         };
+        let budget = self.host.limits.handler_cpu.filter(|_| fiber.budgeted);
+        let halt = match (halt, budget) {
+            (Halt::OutOfFuel, Some(b)) if fiber.cpu > b => {
+                Halt::Failed(RuntimeError::Expr(format!(
+                    "Handler exceeded its CPU budget of {} ms (AROVM_HANDLER_CPU_MS)",
+                    b.as_millis()
+                )))
+            }
+            (h, _) => h,
+        };
         match halt {
             Halt::OutOfFuel => {
                 self.fibers[id] = Some(fiber);
-                self.ready.push_back(id);
+                self.yielded.push(id);
             }
             Halt::Suspended(IoRequest::Sleep(ms)) => {
                 self.fibers[id] = Some(fiber);
@@ -259,6 +293,7 @@ impl<'p> Scheduler<'p> {
             }
             Halt::WaitChildren(children) => {
                 fiber.waiting_for = children.len();
+                let depth = fiber.depth + 1;
                 self.fibers[id] = Some(fiber);
                 let mut ids = Vec::new();
                 for (fs, payload) in children {
@@ -267,6 +302,7 @@ impl<'p> Scheduler<'p> {
                     self.ready.pop_back();
                     if let Some(c) = self.fibers[child].as_mut() {
                         c.parent = Some(id);
+                        c.depth = depth;
                     }
                     ids.push(child);
                 }
@@ -274,7 +310,9 @@ impl<'p> Scheduler<'p> {
                     self.ready.push_front(c);
                 }
             }
-            Halt::Finished(resp) => self.finish(id, fiber, Ending::Done(resp, Vec::new())),
+            Halt::Finished(resp) => {
+                self.finish(id, fiber, Ending::Done(resp, Vec::new(), Vec::new()))
+            }
             Halt::Failed(e) => {
                 if !self.tracked.contains(&id) && fiber.template.is_none() {
                     let name = self.prog.s(self.prog.program.feature_sets[fiber.fs].name);
@@ -320,6 +358,7 @@ impl<'p> Scheduler<'p> {
         self.ready.pop_back();
         if let Some(c) = self.fibers[child].as_mut() {
             c.parent = Some(id);
+            c.budgeted = false; // a template is part of its caller's run
             c.template = Some(String::new());
             c.include = append;
         }
@@ -342,7 +381,9 @@ impl<'p> Scheduler<'p> {
                     }
                     Ending::Done(..) => {
                         if let Some((_, v)) = parent.pending_bind.as_mut() {
-                            *v = Value::str(&text);
+                            let html: Rc<str> = Rc::from(text);
+                            parent.rendered.push(html.clone());
+                            *v = Value::Str(html);
                         }
                     }
                 }
@@ -358,7 +399,7 @@ impl<'p> Scheduler<'p> {
         }
         if self.tracked.remove(&id) {
             let ending = match ending {
-                Ending::Done(r, _) => {
+                Ending::Done(r, _, _) => {
                     let fs = &self.prog.program.feature_sets[fiber.fs];
                     let vars = fs
                         .slots
@@ -370,7 +411,7 @@ impl<'p> Scheduler<'p> {
                                 .then(|| (self.prog.s(s).to_string(), v))
                         })
                         .collect();
-                    Ending::Done(r, vars)
+                    Ending::Done(r, vars, fiber.rendered)
                 }
                 e => e,
             };

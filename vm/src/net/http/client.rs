@@ -1,8 +1,8 @@
 //! The outbound HTTP client, sans-IO: URL parsing, request encoding, and response parsing
 //! (Content-Length, chunked, or until close). The reactor moves the bytes.
 
+use super::body::dechunk;
 use super::errors::HttpError;
-use super::request::dechunk_body;
 
 /// A parsed `http://host[:port]/path` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,8 +134,8 @@ pub fn parse_response(
     let rest = &buf[head..];
     let body =
         if find("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")) {
-            match dechunk_body(rest, max_body)? {
-                Some(b) => b,
+            match dechunk(rest, max_body)? {
+                Some((b, _)) => b,
                 None if eof => return Err(HttpError::BadRequest("truncated chunked response")),
                 None => return Ok(None),
             }

@@ -5,19 +5,56 @@ use super::errors::HttpError;
 use super::request::Request;
 use super::router::percent_decode;
 use arovm_stdlib::value::{from_json, Object, Value};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// `a=1&b=two` → object (values are strings; repeated keys keep the last).
 pub fn parse_query(q: &str) -> Value {
-    let mut o = Object::default();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
+    let entries = q
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                Rc::from(percent_decode(k, true)),
+                Value::str(&percent_decode(v, true)),
+            )
+        })
+        .collect();
+    Value::object(entries)
+}
+
+/// Form fields (`a=1&b=2&a=3`) → object; a repeated key becomes a list, in order. Linear in
+/// the body's length whatever the keys (one index lookup per field, lists grown in place).
+pub fn parse_form(text: &str) -> Value {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut fields: Vec<(String, Vec<Value>)> = Vec::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        o.insert(
-            Rc::from(percent_decode(k, true)),
+        let (k, v) = (
+            percent_decode(k, true),
             Value::str(&percent_decode(v, true)),
         );
+        match index.get(&k) {
+            Some(&i) => fields[i].1.push(v),
+            None => {
+                index.insert(k.clone(), fields.len());
+                fields.push((k, vec![v]));
+            }
+        }
     }
-    Value::Object(Rc::new(o))
+    let entries = fields
+        .into_iter()
+        .map(|(k, mut vs)| {
+            let v = if vs.len() == 1 {
+                vs.pop().unwrap_or_default()
+            } else {
+                Value::list(vs)
+            };
+            (Rc::from(k), v)
+        })
+        .collect();
+    Value::Object(Rc::new(Object { entries }))
 }
 
 /// The body as a value: JSON by content type (or when it looks like JSON), form bodies as
@@ -30,35 +67,22 @@ pub fn parse_body(req: &Request) -> Result<Value, HttpError> {
         .header("content-type")
         .unwrap_or("")
         .to_ascii_lowercase();
-    let text = String::from_utf8_lossy(&req.body);
     if ct.contains("x-www-form-urlencoded") {
-        // Form fields: a repeated key becomes a list.
-        let mut o = Object::default();
-        for pair in text.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let (k, v) = (
-                percent_decode(k, true),
-                Value::str(&percent_decode(v, true)),
-            );
-            let merged = match o.get(&k) {
-                Some(Value::List(l)) => {
-                    let mut l = (**l).clone();
-                    l.push(v);
-                    Value::list(l)
-                }
-                Some(prev) => Value::list(vec![prev.clone(), v]),
-                None => v,
-            };
-            o.insert(Rc::from(k), merged);
-        }
-        return Ok(Value::Object(Rc::new(o)));
+        return Ok(parse_form(&String::from_utf8_lossy(&req.body)));
     }
-    // As in the reference, any other body that is a JSON object becomes an object; arovm
-    // additionally rejects a malformed body declared as JSON with 400.
+    // JSON must be UTF-8 (RFC 8259): invalid bytes are refused, not replaced.
+    let utf8 = std::str::from_utf8(&req.body);
+    if ct.contains("json") {
+        let text = utf8.map_err(|_| HttpError::BadRequest("JSON body is not valid UTF-8"))?;
+        return from_json(text).ok_or(HttpError::BadRequest("malformed JSON body"));
+    }
+    // As in the reference, any other body that is a JSON object becomes an object.
+    let text = match utf8 {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(&req.body),
+    };
     match from_json(&text) {
         Some(v @ Value::Object(_)) => Ok(v),
-        Some(v) if ct.contains("json") => Ok(v),
-        None if ct.contains("json") => Err(HttpError::BadRequest("malformed JSON body")),
         _ => Ok(Value::str(&text)),
     }
 }

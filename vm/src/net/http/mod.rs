@@ -1,6 +1,7 @@
 //! HTTP/1.1, sans-IO: request parsing, content, routing, response encoding, errors. The reactor
 //! does all reads and writes.
 
+pub mod body;
 pub mod client;
 pub mod content;
 pub mod errors;

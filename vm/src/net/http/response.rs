@@ -120,7 +120,11 @@ impl Response {
         if !no_body {
             let _ = write!(h, "Content-Length: {}\r\n", self.body.len());
         }
-        let _ = write!(h, "Date: {date}\r\nServer: arovm\r\n");
+        // No response may be content-sniffed into HTML or script (reflected input).
+        let _ = write!(
+            h,
+            "Date: {date}\r\nServer: arovm\r\nX-Content-Type-Options: nosniff\r\n"
+        );
         h.push_str(if keep_alive {
             "Connection: keep-alive\r\n\r\n"
         } else {
