@@ -152,8 +152,9 @@ def main(argv):
         for ln in infos:
             print("     %s" % ln, flush=True)
 
+    running = []
+
     def drive(queue, width):
-        running = []
         while queue or running:
             while queue and len(running) < width:
                 n = queue.pop(0)
@@ -165,11 +166,17 @@ def main(argv):
                     still.append(j)
                 else:
                     report(j, res)
-            running = still
+            running[:] = still
             time.sleep(0.05)
 
-    drive(list(shared), jobs_n)
-    drive(list(alone), 1)
+    try:
+        drive(list(shared), jobs_n)
+        drive(list(alone), 1)
+    except KeyboardInterrupt:
+        for j in running:
+            j._reap_group()
+        print("interrupted")
+        return 130
     print("%d passed, %d failed (%.0f s)" % (len(passed), len(failed), time.monotonic() - t0))
     return 1 if failed else 0
 
