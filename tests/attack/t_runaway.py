@@ -74,6 +74,17 @@ def deep_list_200k_no_crash():
     deep("deep-list")
 
 
+@test(timeout=30)
+def deep_object_drop_no_crash():
+    """Built and never used: only dropping it at exit."""
+    deep("deep-object-drop")
+
+
+@test(timeout=30)
+def deep_list_drop_no_crash():
+    deep("deep-list-drop")
+
+
 def huge(name):
     rc, peak, dt, p = run_bounded(name, 10.0, 1024 * MiB)
     info("exit %s after %.1f s, peak RSS %.0f MiB: %s" % (rc, dt, peak / MiB, last_lines(p)))
