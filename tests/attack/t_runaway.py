@@ -52,7 +52,9 @@ def last_lines(p, n=3):
 def emit_recursion_depth_error():
     rc, peak, dt, p = run_bounded("emit-loop", 10.0, 256 * MiB)
     info("exit %s after %.1f s, peak RSS %.0f MiB: %s" % (rc, dt, peak / MiB, last_lines(p)))
-    check(rc == 1, "exit code %s, want 1 (%s)" % (SIGNALS.get(rc, rc), last_lines(p)))
+    # A failing event handler does not fail its emitter (the reference's rule): the run may
+    # end 0 with the depth error logged, or 1; never a signal or a blow-up.
+    check(rc in (0, 1), "exit code %s, want 0 or 1 (%s)" % (SIGNALS.get(rc, rc), last_lines(p)))
     check(re.search(r"depth|recurs", output(p), re.I), "no error mentioning the emit depth/recursion: %s" % last_lines(p))
 
 
