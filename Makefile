@@ -2,7 +2,7 @@
 CARGO ?= cargo
 AROVM := target/release/arovm
 
-.PHONY: build test unit conformance lint fmt bench run-example clean autobahn e2e e2e-deps profile bench-plot
+.PHONY: build test unit conformance lint fmt bench run-example clean autobahn e2e e2e-deps profile bench-plot attack
 
 build:
 	$(CARGO) build --release
@@ -17,7 +17,12 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 
-test: lint unit conformance e2e
+test: lint unit conformance attack e2e
+
+# Issue 13's attack suite: every hostile-input finding replayed over real sockets against the
+# release binary (status, connection fate, RSS and latency bounds). See tests/attack/README.md.
+attack: build
+	AROVM=$(CURDIR)/$(AROVM) python3 tests/attack/run.py
 
 fmt:
 	$(CARGO) fmt --all

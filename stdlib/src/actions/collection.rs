@@ -78,7 +78,7 @@ pub(crate) fn split(call: &Call) -> Result<Outcome, ActionError> {
         return Err(ActionError::new("Split requires a string"));
     };
     let re = pattern(call)?;
-    let parts: Vec<Value> = re.split(&s).map(Value::str).collect();
+    let parts: Vec<Value> = re.split(s).map(Value::str).collect();
     Ok(Outcome::Bind(Value::list(parts)))
 }
 
@@ -98,7 +98,7 @@ pub(crate) fn join(call: &Call) -> Result<Outcome, ActionError> {
             })
             .collect::<Vec<_>>()
             .join(&sep),
-        other => to_description(&other),
+        other => to_description(other),
     };
     Ok(Outcome::Bind(Value::str(&out)))
 }

@@ -20,6 +20,12 @@ enum Kind {
     Disconnect,
 }
 
+/// Most unhandled events one connection may have queued before its socket is no longer read
+/// (back-pressure: the peer then waits in TCP flow control). Reading resumes below half.
+const MAX_PENDING_EVENTS: usize = 64;
+/// Most bytes of unhandled messages one connection may have queued before reading pauses.
+const MAX_PENDING_BYTES: usize = 1 << 20;
+
 /// One connection's queue of events not yet handled.
 struct ConnQueue {
     tcp: bool,
@@ -27,7 +33,35 @@ struct ConnQueue {
     remote: String,
     running: usize,
     pending: VecDeque<(Kind, Value)>,
+    /// Bytes of the messages in `pending`.
+    pending_bytes: usize,
+    /// Reading the socket is paused until the queue drains.
+    paused: bool,
     closed: bool,
+}
+
+impl ConnQueue {
+    fn new(tcp: bool, path: String, remote: String) -> ConnQueue {
+        ConnQueue {
+            tcp,
+            path,
+            remote,
+            running: 0,
+            pending: VecDeque::new(),
+            pending_bytes: 0,
+            paused: false,
+            closed: false,
+        }
+    }
+}
+
+/// Bytes a queued event holds (its message).
+fn event_bytes(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        _ => 0,
+    }
 }
 
 /// Connection-event bookkeeping of the driver.
@@ -85,6 +119,11 @@ impl WsState {
         s
     }
 
+    /// True while some connection still has events to handle (the drain waits for them).
+    pub(super) fn busy(&self) -> bool {
+        !self.queues.is_empty()
+    }
+
     /// True when `fid` runs a WebSocket handler.
     pub(super) fn owns(&self, fid: FiberId) -> bool {
         self.fibers.contains_key(&fid)
@@ -93,17 +132,9 @@ impl WsState {
 
 impl Driver<'_> {
     pub(super) fn ws_open(&mut self, id: u64, path: String, peer: SocketAddr) {
-        self.ws.queues.insert(
-            id,
-            ConnQueue {
-                tcp: false,
-                path,
-                remote: peer.ip().to_string(),
-                running: 0,
-                pending: VecDeque::new(),
-                closed: false,
-            },
-        );
+        self.ws
+            .queues
+            .insert(id, ConnQueue::new(false, path, peer.ip().to_string()));
         self.ws_enqueue(id, Kind::Connect, Value::Null);
     }
 
@@ -131,7 +162,15 @@ impl Driver<'_> {
         let Some(q) = self.ws.queues.get_mut(&id) else {
             return;
         };
+        q.pending_bytes += event_bytes(&v);
         q.pending.push_back((kind, v));
+        let over = q.pending.len() > MAX_PENDING_EVENTS || q.pending_bytes > MAX_PENDING_BYTES;
+        if over && !q.paused && !q.closed {
+            q.paused = true;
+            if let Some(r) = self.reactor.as_mut() {
+                r.pause_reading(id, true);
+            }
+        }
         if q.running == 0 {
             self.ws_next(id);
         }
@@ -147,6 +186,18 @@ impl Driver<'_> {
                 if q.closed {
                     self.ws.queues.remove(&id);
                 }
+                return;
+            };
+            q.pending_bytes -= event_bytes(&v).min(q.pending_bytes);
+            let drained = q.pending.len() <= MAX_PENDING_EVENTS / 2
+                && q.pending_bytes <= MAX_PENDING_BYTES / 2;
+            if q.paused && drained {
+                q.paused = false;
+                if let Some(r) = self.reactor.as_mut() {
+                    r.pause_reading(id, false);
+                }
+            }
+            let Some(q) = self.ws.queues.get_mut(&id) else {
                 return;
             };
             let sid = id.to_string();
@@ -231,17 +282,9 @@ impl Driver<'_> {
     }
 
     pub(super) fn tcp_open(&mut self, id: u64, remote: String) {
-        self.ws.queues.insert(
-            id,
-            ConnQueue {
-                tcp: true,
-                path: String::new(),
-                remote,
-                running: 0,
-                pending: VecDeque::new(),
-                closed: false,
-            },
-        );
+        self.ws
+            .queues
+            .insert(id, ConnQueue::new(true, String::new(), remote));
         self.ws_enqueue(id, Kind::Connect, Value::Null);
     }
 

@@ -175,6 +175,10 @@ pub struct Reactor {
     read_buf: Vec<u8>,
     limits: Limits,
     accept_paused: bool,
+    /// Shutting down: every response says `Connection: close`.
+    draining: bool,
+    /// WebSocket/TCP connections that stopped reading at a full buffer: read again next turn.
+    again: Vec<usize>,
     date_cache: (i64, Rc<str>),
     /// The time the last poll returned: deadlines set while handling its events use it.
     now: Instant,
@@ -217,6 +221,8 @@ impl Reactor {
             read_buf: vec![0; 64 * 1024],
             limits,
             accept_paused: false,
+            draining: false,
+            again: Vec::new(),
             date_cache: (0, Rc::from("")),
             now: Instant::now(),
             dirty: Vec::new(),
@@ -247,6 +253,65 @@ impl Reactor {
         let local = l.local_addr()?;
         self.listeners.push(Some((l, http)));
         Ok(local)
+    }
+
+    /// Shutdown begins: listeners close, idle HTTP connections close, WebSockets get Close 1001,
+    /// socket connections are closed once their output is written; responses from now on say
+    /// `Connection: close`. Every WebSocket/TCP close still reports its Disconnect once.
+    pub fn begin_shutdown(&mut self) {
+        self.draining = true;
+        self.close_listeners();
+        for slot in 0..self.conns.len() {
+            let Some(Some(c)) = self.conns.get_mut(slot) else {
+                continue;
+            };
+            match c.phase {
+                Phase::WebSocket => self.ws_going_away(slot),
+                Phase::Tcp => {
+                    c.tcp_reason = Some("server shutting down".into());
+                    c.phase = Phase::Closing;
+                    self.flush(slot);
+                }
+                Phase::Reading if c.inbuf.is_empty() && c.parser.is_idle() => self.close(slot),
+                _ => {}
+            }
+        }
+    }
+
+    /// Closes every connection now (the drain ran out): each WebSocket/TCP one reports its
+    /// Disconnect once.
+    pub fn close_all(&mut self) {
+        for slot in 0..self.conns.len() {
+            if let Some(Some(c)) = self.conns.get_mut(slot) {
+                if let Some(ws) = c.ws.as_mut() {
+                    ws.close_reason
+                        .get_or_insert((1001, "server shutting down".into()));
+                }
+                self.close(slot);
+            }
+        }
+    }
+
+    /// Stops (`true`) or resumes reading a WebSocket/TCP connection: the driver's back-pressure
+    /// while too many of its events wait for handlers.
+    pub fn pause_reading(&mut self, id: u64, paused: bool) {
+        let slot = self
+            .ws_index
+            .get(&id)
+            .or_else(|| self.stream_index.get(&id))
+            .copied();
+        let Some(slot) = slot else { return };
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let was = c.app_paused;
+        c.app_paused = paused;
+        if was && !paused {
+            // Input may wait in the kernel with no readiness edge left to announce it.
+            if self.contain(|r| r.pump(slot)) {
+                self.contain(|r| r.close(slot));
+            }
+        }
     }
 
     /// Stops accepting (shutdown): listeners are closed, connections keep running.
@@ -281,8 +346,9 @@ impl Reactor {
     /// Waits for I/O (at most `timeout`) and returns what happened.
     pub fn poll(&mut self, timeout: Option<Duration>) -> Vec<Inbound> {
         self.flush_dirty();
-        // Requests parsed outside a poll (pipelined ones after a response) are due now.
-        let timeout = if self.inbound.is_empty() {
+        // Requests parsed outside a poll (pipelined ones after a response) are due now, as are
+        // connections that stopped reading at a full buffer.
+        let timeout = if self.inbound.is_empty() && self.again.is_empty() {
             timeout
         } else {
             Some(Duration::ZERO)
@@ -327,6 +393,12 @@ impl Reactor {
                         self.contain(|r| r.close(slot));
                     }
                 }
+            }
+        }
+        for slot in std::mem::take(&mut self.again) {
+            let live = matches!(self.conns.get(slot), Some(Some(c)) if !c.app_paused);
+            if live && self.contain(|r| r.pump(slot)) {
+                self.contain(|r| r.close(slot));
             }
         }
         self.expire();
@@ -449,24 +521,18 @@ impl Reactor {
         if closed {
             return self.close(slot);
         }
-        if c.phase == Phase::Tcp {
+        if c.phase == Phase::Tcp || c.phase == Phase::WebSocket {
             let full = c.inbuf.len() >= cap;
-            self.tcp_input(slot);
-            let again = full
-                && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::Tcp && !c.app_paused);
-            if again {
-                self.pump(slot);
+            if c.phase == Phase::Tcp {
+                self.tcp_input(slot);
+            } else {
+                self.ws_input(slot);
             }
-            return;
-        }
-        if c.phase == Phase::WebSocket {
-            let full = c.inbuf.len() >= cap;
-            self.ws_input(slot);
-            // Edge-triggered: input left in the kernel after a full buffer needs another pass.
-            let again = full
-                && matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::WebSocket && !c.app_paused);
-            if again {
-                self.pump(slot);
+            // Edge-triggered: input left in the kernel after a full buffer needs another pass,
+            // in the next loop turn, after the driver has seen (and maybe paused for) these
+            // events.
+            if full && !self.again.contains(&slot) {
+                self.again.push(slot);
             }
             return;
         }
@@ -574,7 +640,7 @@ impl Reactor {
         }
         // After the client's FIN, requests it pipelined before it are still answered; the last
         // one says `Connection: close`.
-        let keep = keep_alive && !(c.eof && c.inbuf.is_empty());
+        let keep = keep_alive && !self.draining && !(c.eof && c.inbuf.is_empty());
         let bytes = resp.encode(head_only, keep, &date);
         c.phase = if keep { Phase::Reading } else { Phase::Closing };
         if c.send(&bytes).is_err() {

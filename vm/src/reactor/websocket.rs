@@ -58,6 +58,7 @@ impl Reactor {
             c.deadline = Instant::now() + interval; // lazily re-armed when the old entry fires
         }
         if !ws.output.is_empty() {
+            // Pongs and close echoes: they count against the queue bound like any frame.
             let out = std::mem::take(&mut ws.output);
             c.queue(Rc::from(out));
         }
@@ -89,6 +90,44 @@ impl Reactor {
                     .get_or_insert((1006, "connection lost".into()));
             }
             return self.close(slot);
+        }
+        self.flush(slot);
+        let max = self.ws_config.max_queue;
+        if matches!(self.conns.get(slot), Some(Some(c)) if c.phase == Phase::WebSocket && c.out_bytes > max)
+        {
+            // A peer that sends pings and never reads the pongs is a slow consumer too.
+            self.ws_slow_consumer(slot);
+        }
+    }
+
+    /// Closes a connection whose queue is over its bound with 1008; nobody else waits for it.
+    fn ws_slow_consumer(&mut self, slot: usize) {
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let Some(ws) = c.ws.as_mut() else { return };
+        ws.close(1008, "slow consumer");
+        let out = std::mem::take(&mut ws.output);
+        c.queue(Rc::from(out));
+        c.phase = Phase::Closing;
+        c.deadline = Instant::now() + CLOSE_GRACE;
+        arm(&mut self.timers, c, slot);
+        self.mark_dirty(slot);
+    }
+
+    /// Closes every WebSocket with 1001 (going away) at shutdown; their Disconnect follows
+    /// when the peer answers or the close grace ends.
+    pub(super) fn ws_going_away(&mut self, slot: usize) {
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let Some(ws) = c.ws.as_mut() else { return };
+        if !ws.closing {
+            ws.close(1001, "server shutting down");
+            let out = std::mem::take(&mut ws.output);
+            c.queue(Rc::from(out));
+            c.deadline = Instant::now() + CLOSE_GRACE;
+            arm(&mut self.timers, c, slot);
         }
         self.flush(slot);
     }
@@ -132,14 +171,7 @@ impl Reactor {
             return false;
         }
         if c.out_bytes + bytes.len() > max {
-            // Slow consumer: it is closed with 1008; nobody else waits for it.
-            ws.close(1008, "slow consumer");
-            let out = std::mem::take(&mut ws.output);
-            c.queue(Rc::from(out));
-            c.phase = Phase::Closing;
-            c.deadline = Instant::now() + CLOSE_GRACE;
-            arm(&mut self.timers, c, slot);
-            self.mark_dirty(slot);
+            self.ws_slow_consumer(slot);
             return false;
         }
         c.queue(bytes.clone());
