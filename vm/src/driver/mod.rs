@@ -5,7 +5,7 @@
 //! a bounded drain, Application-End.
 
 mod reply;
-mod websocket;
+mod connection_events;
 
 use crate::idmap::IdMap;
 use crate::loader::Loaded;
@@ -127,7 +127,7 @@ struct Driver<'p> {
     clients: IdMap<u64, FiberId>,
     next_tag: u64,
     /// WebSocket handlers and per-connection event queues.
-    ws: websocket::WsState,
+    ws: connection_events::WsState,
     /// Endings of tracked fibers that are neither requests nor WebSocket handlers.
     other_endings: IdMap<FiberId, Ending>,
     /// Fibers waiting for a full outbound socket buffer to drain: (fiber, id, payload).
@@ -149,7 +149,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         shutting_down: false,
         clients: IdMap::default(),
         next_tag: 1,
-        ws: websocket::WsState::new(prog),
+        ws: connection_events::WsState::new(prog),
         other_endings: IdMap::default(),
         send_waiters: Vec::new(),
         reads_request: prog.mentioning(REQUEST_ENV_NAMES),
@@ -473,7 +473,7 @@ impl Driver<'_> {
     fn perform_io(&mut self) {
         for (fid, id, payload) in std::mem::take(&mut self.send_waiters) {
             match self.ws_send(&id, &payload) {
-                Err(e) if e == websocket::WOULD_BLOCK => self.send_waiters.push((fid, id, payload)),
+                Err(e) if e == connection_events::WOULD_BLOCK => self.send_waiters.push((fid, id, payload)),
                 result => self.sched.resume(fid, result),
             }
         }
@@ -482,7 +482,7 @@ impl Driver<'_> {
                 IoRequest::StartHttp { port, config } => self.start_http(port, config),
                 IoRequest::SendTo { id, payload } => match self.ws_send(&id, &payload) {
                     // A full outbound buffer: the fiber waits until it drains (retried each turn).
-                    Err(e) if e == websocket::WOULD_BLOCK => {
+                    Err(e) if e == connection_events::WOULD_BLOCK => {
                         self.send_waiters.push((fid, id, payload));
                         continue;
                     }
