@@ -20,7 +20,12 @@ pub fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {
         let _ = writeln!(out, "{pad} |");
         let _ = writeln!(out, "{line} | {text}");
         let start_col = (col - 1) as usize;
-        let width = d.span.hi.saturating_sub(d.span.lo).max(1) as usize;
+        // The caret covers the span's characters (not bytes) on this line.
+        let width = file
+            .text
+            .get(d.span.lo as usize..d.span.hi as usize)
+            .map_or(1, |s| s.chars().take_while(|&c| c != '\n').count())
+            .max(1);
         let line_len = text.chars().count();
         let width = width.min(line_len.saturating_sub(start_col).max(1));
         let lead: String = text

@@ -80,10 +80,16 @@ impl Parser<'_> {
         if let Some(w) = self.word() {
             if w.starts_with(|c: char| c.is_lowercase()) {
                 let msg = format!("Expected a statement (an action verb), found '{w}'");
+                // By characters, not bytes: the first letter may be non-ASCII (`étre`).
+                let mut chars = w.chars();
+                let first: String = chars
+                    .next()
+                    .into_iter()
+                    .flat_map(char::to_uppercase)
+                    .collect();
                 let hint = format!(
-                    "action verbs start with a capital letter: {}{}",
-                    w[..1].to_uppercase(),
-                    &w[1..]
+                    "action verbs start with a capital letter: {first}{}",
+                    chars.as_str()
                 );
                 let span = self.peek().span;
                 return self.error_hint(span, msg, &hint);
