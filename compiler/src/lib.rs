@@ -16,6 +16,7 @@ pub mod template;
 use bytecode::{Program, Resource};
 use diagnostics::Diagnostics;
 use source::SourceMap;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Why a compilation produced no program.
@@ -78,11 +79,15 @@ pub fn compile_sources(
     if let Some(file) = contract_file {
         let c = contract::parse(file, &sources, &mut diags);
         program.http_port = c.port;
+        let mut by_name: HashMap<&str, u32> = HashMap::new();
+        for (i, fs) in sets.iter().enumerate() {
+            by_name.entry(&fs.name).or_insert(i as u32);
+        }
         for r in c.routes {
-            let handler = sets
-                .iter()
-                .position(|fs| fs.name == r.operation)
-                .map_or(bytecode::NONE, |i| i as u32);
+            let handler = by_name
+                .get(r.operation.as_str())
+                .copied()
+                .unwrap_or(bytecode::NONE);
             if handler == bytecode::NONE && !r.websocket {
                 let span = source::Span {
                     file,
@@ -117,8 +122,7 @@ pub fn compile_sources(
     }
     if !diags.is_empty() {
         return Err(CompileError::Diagnostics(diagnostics::render(
-            &sources,
-            &diags.list,
+            &sources, &diags,
         )));
     }
     program.strings = strings.into_strings();
@@ -139,19 +143,17 @@ fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnos
             "every application needs exactly one (Application-Start: Name) { ... }",
         );
     }
-    let mut seen: Vec<(&str, &str, source::Span)> = Vec::new();
+    // A map, not a list scan: an app may have tens of thousands of feature sets.
+    let mut seen: HashMap<(&str, &str), source::Span> = HashMap::new();
     for fs in sets {
         let key_activity = if fs.name == "Application-End" {
             fs.activity.as_str()
         } else {
             ""
         };
-        if let Some((_, _, prev)) = seen
-            .iter()
-            .find(|(n, a, _)| *n == fs.name && *a == key_activity)
-        {
+        if let Some(prev) = seen.get(&(fs.name.as_str(), key_activity)) {
             let file = sources.file(prev.file);
-            let (line, _) = file.line_col(prev.lo);
+            let line = file.line(prev.lo);
             diags.error_hint(
                 fs.span,
                 format!("Duplicate feature set name '{}'", fs.name),
@@ -161,7 +163,7 @@ fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnos
                 ),
             );
         } else {
-            seen.push((&fs.name, key_activity, fs.span));
+            seen.insert((&fs.name, key_activity), fs.span);
         }
     }
 }

@@ -96,3 +96,52 @@ fn non_ascii_everywhere_in_a_template_is_a_diagnostic() {
         "templates/t.html (template):1:",
     );
 }
+
+/// `"${"${"${…}"}"}"`: strings cannot nest inside `${ }`, so each level is an unterminated
+/// interpolation plus a stray `$` — tens of thousands of errors on one 100 KB line. Rendering each
+/// with its whole source line was quadratic (80 KB: 10 s, 2.5 GB); now at most
+/// `MAX_ERRORS` are rendered, each with a window of the line, so the output size is bounded.
+#[test]
+fn deeply_nested_interpolation_output_is_bounded() {
+    let nested = |k: usize| {
+        app(&format!(
+            "Log \"{}{}\" to the <console>.",
+            "${\"".repeat(k),
+            "}\"".repeat(k)
+        ))
+    };
+    let small = compile(nested(10_000)).expect_err("refused");
+    let large = compile(nested(20_000)).expect_err("refused");
+    assert!(nested(20_000).len() > 100_000);
+    assert_diag(
+        &Err(large.clone()),
+        "Unterminated interpolation: expected '}'",
+        "main.aro:2:",
+    );
+    assert!(
+        large.contains("(the first 100 are shown)"),
+        "{}",
+        head(&large)
+    );
+    assert!(large.len() < 64 * 1024, "output of {} bytes", large.len());
+    // Twice the input, about the same output: nothing grows with the line length.
+    assert!(large.len() < small.len() + small.len() / 10);
+}
+
+/// A line longer than the render window is shown as `...` + a window around the column + `...`.
+#[test]
+fn long_source_line_is_windowed() {
+    let filler = "Log \"x\" to the <console>. ".repeat(100);
+    let out = compile(app(&format!(
+        "{filler}Frobnicate the <a> from the <b>. {filler}"
+    )));
+    let text = out.as_ref().expect_err("unknown verb");
+    assert_diag(&out, "Unknown action verb: 'Frobnicate'", "main.aro:2:2605");
+    let source_line = text.lines().nth(3).expect("source line");
+    assert!(source_line.starts_with("2 | ...") && source_line.ends_with("..."));
+    assert!(source_line.contains("Frobnicate the <a>"));
+    let caret_line = text.lines().nth(4).expect("caret line");
+    let caret = caret_line.find('^').expect("caret");
+    assert_eq!(&source_line[caret..caret + 10], "Frobnicate");
+    assert_eq!(caret_line.matches('^').count(), 10);
+}

@@ -251,6 +251,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// True when only whitespace precedes the current token on its line. Looks at the gap after
+    /// the previous token only, so a long line is not rescanned for each of its tokens.
+    fn starts_line(&self) -> bool {
+        let lo = self.peek().span.lo as usize;
+        let from = match self.pos {
+            0 => 0,
+            n => self.tokens[n - 1].span.hi as usize,
+        };
+        let gap = self.text.get(from.min(lo)..lo).unwrap_or("");
+        match gap.rfind('\n') {
+            Some(i) => gap[i + 1..].trim().is_empty(),
+            None => self.pos == 0 && gap.trim().is_empty(),
+        }
+    }
+
     /// True when a line break separates the previous token from the current one.
     fn at_line_start(&self) -> bool {
         let prev = self.prev_span();
