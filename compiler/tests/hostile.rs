@@ -145,3 +145,215 @@ fn long_source_line_is_windowed() {
     assert_eq!(&source_line[caret..caret + 10], "Frobnicate");
     assert_eq!(caret_line.matches('^').count(), 10);
 }
+
+/// `Compute the <x> from <value>.` as the body.
+fn compute(value: &str) -> String {
+    app(&format!("Compute the <x> from {value}."))
+}
+
+/// Column (1-based) in line 2 of `app(...)` of byte `at` of the statement.
+fn col(at: usize) -> String {
+    format!("main.aro:2:{}", 5 + at)
+}
+
+const PREFIX: usize = "Compute the <x> from ".len();
+
+#[test]
+fn deep_parentheses_are_refused_at_the_limit() {
+    let out = compile(compute(&format!(
+        "{}1{}",
+        "(".repeat(3100),
+        ")".repeat(3100)
+    )));
+    // The clause's expression is the first level, each '(' one more: the 256th '(' opens the
+    // 257th level, refused at the next token.
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        &col(PREFIX + 256),
+    );
+    assert!(out
+        .unwrap_err()
+        .contains("could not compile due to 1 error"));
+}
+
+#[test]
+fn parentheses_up_to_the_limit_compile() {
+    assert_eq!(
+        compile(compute(&format!("{}1{}", "(".repeat(255), ")".repeat(255)))),
+        Ok(())
+    );
+}
+
+#[test]
+fn deep_lists_are_refused_at_the_limit() {
+    let out = compile(compute(&format!(
+        "{}1{}",
+        "[".repeat(3100),
+        "]".repeat(3100)
+    )));
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        &col(PREFIX + 256),
+    );
+    assert!(out
+        .unwrap_err()
+        .contains("could not compile due to 1 error"));
+}
+
+#[test]
+fn deep_objects_are_refused_at_the_limit() {
+    let out = compile(compute(&format!(
+        "{}1{}",
+        "{a: ".repeat(3100),
+        "}".repeat(3100)
+    )));
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        &col(PREFIX + 4 * 256),
+    );
+    assert!(out
+        .unwrap_err()
+        .contains("could not compile due to 1 error"));
+}
+
+#[test]
+fn deep_objects_inside_an_interpolation_are_refused() {
+    let inner = format!("{}1{}", "{a: ".repeat(3100), "}".repeat(3100));
+    let out = compile(app(&format!("Log \"${{{inner}}}\" to the <console>.")));
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        "main.aro:2:",
+    );
+}
+
+#[test]
+fn deep_not_and_minus_chains_are_refused() {
+    let out = compile(compute(&format!("{}true", "not ".repeat(70_000))));
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        "main.aro:2:",
+    );
+    let out = compile(compute(&format!("{}<y>", "- ".repeat(70_000))));
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        "main.aro:2:",
+    );
+}
+
+#[test]
+fn deep_indexes_and_members_are_refused() {
+    let out = compile(compute(&format!("<y>{}", "[<i>]".repeat(70_000))));
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        "main.aro:2:",
+    );
+    let out = compile(compute(&format!(
+        "<y>{}",
+        "[".repeat(3100) + &"]".repeat(3100)
+    )));
+    assert!(out.is_err());
+    let out = compile(compute(&format!("<y>{}", ".b".repeat(70_000))));
+    assert_diag(
+        &out,
+        "Expression nested too deeply (more than 256 levels)",
+        "main.aro:2:",
+    );
+}
+
+/// A flat chain builds a left-leaning tree as tall as it has operators: refused at the 257th.
+#[test]
+fn long_flat_operator_chains_are_refused_at_the_limit() {
+    for op in ["+", "-", "*", "/", "%", "++", "and", "or"] {
+        let chain = vec!["1"; 70_000].join(&format!(" {op} "));
+        let out = compile(compute(&chain));
+        let at = PREFIX + 256 * (op.len() + 3) - op.len() - 1;
+        assert_diag(
+            &out,
+            "Expression nested too deeply (more than 256 levels)",
+            &col(at),
+        );
+    }
+    let chain = vec!["1"; 256].join(" + ");
+    assert_eq!(compile(compute(&chain)), Ok(()));
+}
+
+#[test]
+fn deep_while_blocks_are_refused_at_the_limit() {
+    let body = format!("{}{}", "while <x> > 0 { ".repeat(4090), "} ".repeat(4090));
+    let out = compile(app(&format!("Create the <x> with 1. {body}")));
+    let at = "Create the <x> with 1. ".len() + 256 * "while <x> > 0 { ".len() + 14;
+    assert_diag(
+        &out,
+        "Blocks nested too deeply (more than 256 levels)",
+        &col(at),
+    );
+    assert!(out
+        .unwrap_err()
+        .contains("could not compile due to 1 error"));
+}
+
+#[test]
+fn deep_for_and_match_blocks_are_refused() {
+    let body = format!(
+        "{}{}",
+        "for each <i> in [1] { match <i> { case 1 { ".repeat(2000),
+        "} } } ".repeat(2000)
+    );
+    let out = compile(app(&body));
+    assert_diag(
+        &out,
+        "Blocks nested too deeply (more than 256 levels)",
+        "main.aro:2:",
+    );
+}
+
+#[test]
+fn blocks_up_to_the_limit_compile() {
+    let body = format!(
+        "Create the <x> with 1. {}Log <x> to the <console>. {}",
+        "while <x> > 0 { ".repeat(256),
+        "break. } ".repeat(256)
+    );
+    assert_eq!(compile(app(&body)), Ok(()));
+}
+
+#[test]
+fn deep_template_blocks_are_refused() {
+    let tpl = format!(
+        "{}x{}",
+        "{{ for each <x> in <xs> { }}".repeat(5000),
+        "{{ } }}".repeat(5000)
+    );
+    let out = compile_with(
+        app("Log \"x\" to the <console>."),
+        vec![resource("templates/deep.html", &tpl)],
+    );
+    assert_diag(
+        &out,
+        "Blocks nested too deeply (more than 256 levels)",
+        "templates/deep.html (template):1:",
+    );
+}
+
+/// Every limit reached at once (blocks, parentheses, a chain, `not`s, an interpolation) still
+/// compiles: parser, codegen and drop together fit the main thread's stack (in a debug build this
+/// needs under 2 MiB of the 8).
+#[test]
+fn all_limits_at_once_compile() {
+    let chain = vec!["<x>"; 200].join(" + ");
+    let inner = format!("{}{chain}{}", "(".repeat(250), ")".repeat(250));
+    let nots = "not ".repeat(250);
+    let body = format!(
+        "Create the <x> with 1. {}Log \"${{{inner}}}\" to the <console> when {nots}<x> > 0. {}",
+        "while <x> > 0 { ".repeat(256),
+        "break. } ".repeat(256)
+    );
+    assert_eq!(compile(app(&body)), Ok(()));
+}

@@ -334,6 +334,7 @@ impl Gen<'_> {
             Operand::Expr(Expr {
                 kind: ExprKind::Binary(op, l, r),
                 span,
+                ..
             }) => {
                 let field = match &l.kind {
                     ExprKind::Var(d) => d.clone(),

@@ -30,10 +30,8 @@ impl Parser<'_> {
                         return;
                     }
                 }
-                TokenKind::LParen if depth <= 0 => {
-                    if self.starts_line() && self.pos > 0 {
-                        return;
-                    }
+                TokenKind::LParen if depth <= 0 && self.pos > 0 && self.starts_line() => {
+                    return;
                 }
                 _ => {}
             }
