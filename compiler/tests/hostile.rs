@@ -357,3 +357,87 @@ fn all_limits_at_once_compile() {
     );
     assert_eq!(compile(app(&body)), Ok(()));
 }
+
+/// An app serving the contract `yaml` (one route, `getThing`).
+fn with_contract(yaml: &str) -> Result<(), String> {
+    let src = "(Application-Start: Api) {\n    Start the <http-server> with <contract>.\n    Keepalive the <application> for the <events>.\n    Return an <OK: status> for the <startup>.\n}\n(getThing: Api) {\n    Return an <OK: status> with { a: 1 }.\n}\n";
+    compile_with(src.into(), vec![resource("openapi.yaml", yaml)])
+}
+
+const PATHS: &str = "paths:\n  /thing:\n    get:\n      operationId: getThing\n";
+
+/// "Billion laughs": 386 bytes whose aliases expand to 9^9 strings (> 10 s and > 1 GB before).
+#[test]
+fn yaml_alias_bomb_is_refused() {
+    let mut bomb = String::from("openapi: 3.0.0\nlol: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip("abcdefgh".chars())
+    {
+        let aliases = vec![format!("*{prev}"); 9].join(",");
+        bomb += &format!("{name}: &{name} [{aliases}]\n");
+    }
+    assert!(bomb.len() < 400, "{} bytes", bomb.len());
+    let out = with_contract(&(bomb + PATHS));
+    assert_diag(
+        &out,
+        "openapi.yaml is too large once its aliases are expanded (more than 100000 nodes)",
+        "openapi.yaml:6:34",
+    );
+}
+
+#[test]
+fn moderate_yaml_aliases_are_fine() {
+    let yaml = format!(
+        "openapi: 3.0.0\nx-common: &c {{description: ok}}\n{PATHS}      responses:\n        '200': *c\n"
+    );
+    assert_eq!(with_contract(&yaml), Ok(()));
+}
+
+#[test]
+fn deeply_nested_yaml_is_refused() {
+    let yaml = format!(
+        "openapi: 3.0.0\n{PATHS}x-deep:\n  {}x\n",
+        "- ".repeat(100_000)
+    );
+    let out = with_contract(&yaml);
+    assert_diag(
+        &out,
+        "openapi.yaml is nested too deeply (more than 256 levels)",
+        "openapi.yaml:7:",
+    );
+}
+
+#[test]
+fn huge_openapi_yaml_is_refused() {
+    let yaml = format!("openapi: 3.0.0\n{PATHS}{}", "# padding\n".repeat(500_000));
+    let out = with_contract(&yaml);
+    assert_diag(
+        &out,
+        "openapi.yaml is too large (5000069 bytes, at most 4194304)",
+        "openapi.yaml:1:1",
+    );
+}
+
+#[test]
+fn invalid_server_ports_are_compile_errors() {
+    for (port, col) in [("99999", 10), ("abc", 10), ("0", 10), ("80x", 10)] {
+        let yaml =
+            format!("openapi: 3.0.0\nservers:\n  - url: http://localhost:{port}/v1\n{PATHS}");
+        let out = with_contract(&yaml);
+        assert_diag(
+            &out,
+            &format!("Invalid port '{port}' in servers[0].url 'http://localhost:{port}/v1'"),
+            &format!("openapi.yaml:3:{col}"),
+        );
+    }
+}
+
+#[test]
+fn server_variables_give_the_port() {
+    let yaml = format!("openapi: 3.0.0\nservers:\n  - url: http://localhost:{{port}}\n    variables:\n      port:\n        default: '9123'\n{PATHS}");
+    assert_eq!(with_contract(&yaml), Ok(()));
+    let yaml = yaml.replace("'9123'", "'none'");
+    let out = with_contract(&yaml);
+    assert_diag(&out, "Invalid port 'none'", "openapi.yaml:3:10");
+}
