@@ -115,6 +115,7 @@ pub fn compile_sources(
         }
     } else {
         program.http_port = contract::DEFAULT_PORT;
+        needs_contract(&sets, &mut diags);
     }
     for f in &sources.files {
         let sym = strings.intern(&f.name);
@@ -166,6 +167,52 @@ fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnos
             seen.insert((&fs.name, key_activity), fs.span);
         }
     }
+}
+
+/// Without openapi.yaml an HTTP server has no routes: unless the app handles WebSocket events
+/// (a WebSocket-only server), `Start the <http-server>` is a compile error.
+fn needs_contract(sets: &[ast::FeatureSet], diags: &mut Diagnostics) {
+    let websocket = sets
+        .iter()
+        .any(|fs| fs.activity.eq_ignore_ascii_case("WebSocket Event Handler"));
+    if websocket {
+        return;
+    }
+    for fs in sets {
+        if let Some(span) = start_http_server(&fs.body) {
+            diags.error_hint(
+                span,
+                "Start the <http-server> needs an openapi.yaml in the application directory",
+                "its paths and operationIds name the feature sets that handle requests",
+            );
+        }
+    }
+}
+
+/// The span of the first `Start the <http-server>` in `body` (nested blocks included).
+fn start_http_server(body: &[ast::Stmt]) -> Option<source::Span> {
+    body.iter().find_map(|s| match s {
+        ast::Stmt::Action(a) => {
+            let ast::Operand::Desc(d) = &a.result else {
+                return None;
+            };
+            let server = ["http-server", "httpserver", "server"]
+                .iter()
+                .any(|n| d.base.eq_ignore_ascii_case(n));
+            (a.verb.eq_ignore_ascii_case("start") && server).then(|| a.verb_span.to(d.span))
+        }
+        ast::Stmt::Match {
+            cases, otherwise, ..
+        } => cases
+            .iter()
+            .map(|c| &c.body)
+            .chain(otherwise)
+            .find_map(|b| start_http_server(b)),
+        ast::Stmt::While { body, .. }
+        | ast::Stmt::Range { body, .. }
+        | ast::Stmt::ForEach { body, .. } => start_http_server(body),
+        ast::Stmt::Publish { .. } | ast::Stmt::Break { .. } => None,
+    })
 }
 
 /// Compiles every `.aro` file of `dir` (main.aro first, then by path) and embeds its other files.

@@ -441,3 +441,23 @@ fn server_variables_give_the_port() {
     let out = with_contract(&yaml);
     assert_diag(&out, "Invalid port 'none'", "openapi.yaml:3:10");
 }
+
+#[test]
+fn http_server_without_openapi_yaml_is_a_compile_error() {
+    let out = compile(app("Start the <http-server> with <contract>.\n    Keepalive the <application> for the <events>."));
+    assert_diag(
+        &out,
+        "Start the <http-server> needs an openapi.yaml in the application directory",
+        "main.aro:2:5",
+    );
+    assert!(out
+        .unwrap_err()
+        .contains("  |     ^^^^^^^^^^^^^^^^^^^^^^^\n"));
+}
+
+#[test]
+fn websocket_only_server_needs_no_openapi_yaml() {
+    let src = app("Start the <http-server> with { websocket: \"/ws\" }.\n    Keepalive the <application> for the <events>.")
+        + "(Echo: WebSocket Event Handler) {\n    Extract the <m> from the <event: message>.\n    Send the <m> to the <connection>.\n    Return an <OK: status> for the <m>.\n}\n";
+    assert_eq!(compile(src), Ok(()));
+}
