@@ -16,6 +16,7 @@ pub mod template;
 use bytecode::{Program, Resource};
 use diagnostics::Diagnostics;
 use source::SourceMap;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Why a compilation produced no program.
@@ -78,11 +79,15 @@ pub fn compile_sources(
     if let Some(file) = contract_file {
         let c = contract::parse(file, &sources, &mut diags);
         program.http_port = c.port;
+        let mut by_name: HashMap<&str, u32> = HashMap::new();
+        for (i, fs) in sets.iter().enumerate() {
+            by_name.entry(&fs.name).or_insert(i as u32);
+        }
         for r in c.routes {
-            let handler = sets
-                .iter()
-                .position(|fs| fs.name == r.operation)
-                .map_or(bytecode::NONE, |i| i as u32);
+            let handler = by_name
+                .get(r.operation.as_str())
+                .copied()
+                .unwrap_or(bytecode::NONE);
             if handler == bytecode::NONE && !r.websocket {
                 let span = source::Span {
                     file,
@@ -110,6 +115,7 @@ pub fn compile_sources(
         }
     } else {
         program.http_port = contract::DEFAULT_PORT;
+        needs_contract(&sets, &mut diags);
     }
     for f in &sources.files {
         let sym = strings.intern(&f.name);
@@ -117,8 +123,7 @@ pub fn compile_sources(
     }
     if !diags.is_empty() {
         return Err(CompileError::Diagnostics(diagnostics::render(
-            &sources,
-            &diags.list,
+            &sources, &diags,
         )));
     }
     program.strings = strings.into_strings();
@@ -139,19 +144,17 @@ fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnos
             "every application needs exactly one (Application-Start: Name) { ... }",
         );
     }
-    let mut seen: Vec<(&str, &str, source::Span)> = Vec::new();
+    // A map, not a list scan: an app may have tens of thousands of feature sets.
+    let mut seen: HashMap<(&str, &str), source::Span> = HashMap::new();
     for fs in sets {
         let key_activity = if fs.name == "Application-End" {
             fs.activity.as_str()
         } else {
             ""
         };
-        if let Some((_, _, prev)) = seen
-            .iter()
-            .find(|(n, a, _)| *n == fs.name && *a == key_activity)
-        {
+        if let Some(prev) = seen.get(&(fs.name.as_str(), key_activity)) {
             let file = sources.file(prev.file);
-            let (line, _) = file.line_col(prev.lo);
+            let line = file.line(prev.lo);
             diags.error_hint(
                 fs.span,
                 format!("Duplicate feature set name '{}'", fs.name),
@@ -161,9 +164,55 @@ fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnos
                 ),
             );
         } else {
-            seen.push((&fs.name, key_activity, fs.span));
+            seen.insert((&fs.name, key_activity), fs.span);
         }
     }
+}
+
+/// Without openapi.yaml an HTTP server has no routes: unless the app handles WebSocket events
+/// (a WebSocket-only server), `Start the <http-server>` is a compile error.
+fn needs_contract(sets: &[ast::FeatureSet], diags: &mut Diagnostics) {
+    let websocket = sets
+        .iter()
+        .any(|fs| fs.activity.eq_ignore_ascii_case("WebSocket Event Handler"));
+    if websocket {
+        return;
+    }
+    for fs in sets {
+        if let Some(span) = start_http_server(&fs.body) {
+            diags.error_hint(
+                span,
+                "Start the <http-server> needs an openapi.yaml in the application directory",
+                "its paths and operationIds name the feature sets that handle requests",
+            );
+        }
+    }
+}
+
+/// The span of the first `Start the <http-server>` in `body` (nested blocks included).
+fn start_http_server(body: &[ast::Stmt]) -> Option<source::Span> {
+    body.iter().find_map(|s| match s {
+        ast::Stmt::Action(a) => {
+            let ast::Operand::Desc(d) = &a.result else {
+                return None;
+            };
+            let server = ["http-server", "httpserver", "server"]
+                .iter()
+                .any(|n| d.base.eq_ignore_ascii_case(n));
+            (a.verb.eq_ignore_ascii_case("start") && server).then(|| a.verb_span.to(d.span))
+        }
+        ast::Stmt::Match {
+            cases, otherwise, ..
+        } => cases
+            .iter()
+            .map(|c| &c.body)
+            .chain(otherwise)
+            .find_map(|b| start_http_server(b)),
+        ast::Stmt::While { body, .. }
+        | ast::Stmt::Range { body, .. }
+        | ast::Stmt::ForEach { body, .. } => start_http_server(body),
+        ast::Stmt::Publish { .. } | ast::Stmt::Break { .. } => None,
+    })
 }
 
 /// Compiles every `.aro` file of `dir` (main.aro first, then by path) and embeds its other files.

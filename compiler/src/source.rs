@@ -51,12 +51,22 @@ impl SourceFile {
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        let line = match self.line_starts.binary_search(&offset) {
+    /// 1-based line of a byte offset (a binary search: no scan of the line).
+    pub fn line(&self, offset: u32) -> u32 {
+        self.line_index(offset) as u32 + 1
+    }
+
+    fn line_index(&self, offset: u32) -> usize {
+        match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
-        };
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset; counts the line's characters up
+    /// to the offset, so use [`SourceFile::line`] where the column is not needed.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let col = self

@@ -66,6 +66,29 @@ pub struct Expr {
     pub kind: ExprKind,
     /// Where it is.
     pub span: Span,
+    /// Height of the tree (a leaf is 1). The parser refuses expressions taller than
+    /// [`crate::parser::MAX_NESTING`], so recursive passes (codegen, clone, drop) stay shallow.
+    pub height: u32,
+}
+
+impl Expr {
+    /// An expression node; its height is computed from its direct children.
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        let children = match &kind {
+            ExprKind::Interp(xs) | ExprKind::List(xs) => xs.iter().map(|x| x.height).max(),
+            ExprKind::Object(es) => es.iter().map(|(_, v)| v.height).max(),
+            ExprKind::Binary(_, l, r) | ExprKind::Index(l, r) => Some(l.height.max(r.height)),
+            ExprKind::Unary(_, e) | ExprKind::TypeCheck(e, _) | ExprKind::Member(e, _) => {
+                Some(e.height)
+            }
+            _ => None,
+        };
+        Expr {
+            kind,
+            span,
+            height: children.unwrap_or(0).saturating_add(1),
+        }
+    }
 }
 
 /// Expression kinds.

@@ -237,9 +237,9 @@ impl Gen<'_> {
             return;
         }
         if let Some(prev) = scope.bound.get(&d.base) {
-            let (line, _) = self.sources.file(prev.file).line_col(prev.lo);
+            let line = self.sources.file(prev.file).line(prev.lo);
             let name = &d.base;
-            self.diags.list.push(crate::diagnostics::Diagnostic {
+            self.diags.push(crate::diagnostics::Diagnostic {
                 span: d.span,
                 message: format!("Cannot rebind variable '{name}' - variables are immutable"),
                 hint: Some(format!(
@@ -297,7 +297,7 @@ impl Gen<'_> {
             });
         }
         let text = self.statement_text(a);
-        let (line, _) = self.sources.file(a.span.file).line_col(a.span.lo);
+        let line = self.sources.file(a.span.file).line(a.span.lo);
         let info = StmtInfo {
             action: id as u16,
             verb: self.strings.intern(&a.verb),
@@ -334,6 +334,7 @@ impl Gen<'_> {
             Operand::Expr(Expr {
                 kind: ExprKind::Binary(op, l, r),
                 span,
+                ..
             }) => {
                 let field = match &l.kind {
                     ExprKind::Var(d) => d.clone(),

@@ -6,6 +6,10 @@ pub use render::render;
 
 use crate::source::Span;
 
+/// At most this many errors are kept and rendered; later ones are only counted. Hostile input can
+/// produce an error every few bytes, and each rendering quotes its source line.
+pub const MAX_ERRORS: usize = 100;
+
 /// One compile error (arovm reports no warnings as errors).
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
@@ -20,14 +24,25 @@ pub struct Diagnostic {
 /// A collector of diagnostics for one compilation.
 #[derive(Debug, Default)]
 pub struct Diagnostics {
-    /// Everything reported so far, in order.
+    /// The first [`MAX_ERRORS`] reported, in order.
     pub list: Vec<Diagnostic>,
+    /// How many more were reported after `list` was full.
+    pub dropped: usize,
 }
 
 impl Diagnostics {
+    /// Reports a diagnostic (kept while fewer than [`MAX_ERRORS`] are, else only counted).
+    pub fn push(&mut self, d: Diagnostic) {
+        if self.list.len() < MAX_ERRORS {
+            self.list.push(d);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
     /// Reports an error.
     pub fn error(&mut self, span: Span, message: impl Into<String>) {
-        self.list.push(Diagnostic {
+        self.push(Diagnostic {
             span,
             message: message.into(),
             hint: None,
@@ -36,7 +51,7 @@ impl Diagnostics {
 
     /// Reports an error with a hint.
     pub fn error_hint(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.list.push(Diagnostic {
+        self.push(Diagnostic {
             span,
             message: message.into(),
             hint: Some(hint.into()),
@@ -45,6 +60,11 @@ impl Diagnostics {
 
     /// True when nothing was reported.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.list.is_empty() && self.dropped == 0
+    }
+
+    /// How many errors were reported in all.
+    pub fn count(&self) -> usize {
+        self.list.len() + self.dropped
     }
 }

@@ -1,44 +1,58 @@
 //! Expressions by precedence climbing, lowest first: `or`, `and`, `not`, comparison (`is`, `==`,
 //! `<`, `contains`, `matches`, `exists`, `is empty`, `is a Type`), `+ - ++`, `* / %`, unary, postfix.
 
-use super::{PResult, Parser};
+use super::{PResult, Parser, MAX_NESTING};
 use crate::ast::{BinOp, Expr, ExprKind, UnOp};
 use crate::lexer::{lex, StrPart, TokenKind};
 use crate::source::Span;
 
 fn bin(op: BinOp, l: Expr, r: Expr) -> Expr {
     let span = l.span.to(r.span);
-    Expr {
-        kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
-        span,
-    }
+    Expr::new(ExprKind::Binary(op, Box::new(l), Box::new(r)), span)
 }
 
 fn un(op: UnOp, e: Expr, span: Span) -> Expr {
-    Expr {
-        kind: ExprKind::Unary(op, Box::new(e)),
-        span,
-    }
+    Expr::new(ExprKind::Unary(op, Box::new(e)), span)
 }
 
 impl Parser<'_> {
-    /// A full expression (conditions included).
+    /// A full expression (conditions included), one nesting level deeper.
     pub(super) fn expr(&mut self) -> PResult<Expr> {
+        let at = self.peek().span;
+        self.nested(at, Self::or_expr)
+    }
+
+    /// Refuses `e` when it is taller than [`MAX_NESTING`], reported at `at` (the operator or
+    /// bracket that made it so). Checked as each node is built, so no taller tree ever exists.
+    fn checked(&mut self, e: Expr, at: Span) -> PResult<Expr> {
+        if e.height <= MAX_NESTING {
+            return Ok(e);
+        }
+        self.error_hint(
+            at,
+            format!("Expression nested too deeply (more than {MAX_NESTING} levels)"),
+            "split it up: bind inner parts to variables first",
+        )
+    }
+
+    fn or_expr(&mut self) -> PResult<Expr> {
         let mut l = self.and_expr()?;
-        while self.eat_word("or") {
+        while self.at_word("or") {
+            let at = self.bump().span;
             let r = self.and_expr()?;
             let r = self.shorthand(&l, r);
-            l = bin(BinOp::Or, l, r);
+            l = self.checked(bin(BinOp::Or, l, r), at)?;
         }
         Ok(l)
     }
 
     fn and_expr(&mut self) -> PResult<Expr> {
         let mut l = self.not_expr()?;
-        while self.eat_word("and") {
+        while self.at_word("and") {
+            let at = self.bump().span;
             let r = self.not_expr()?;
             let r = self.shorthand(&l, r);
-            l = bin(BinOp::And, l, r);
+            l = self.checked(bin(BinOp::And, l, r), at)?;
         }
         Ok(l)
     }
@@ -76,10 +90,10 @@ impl Parser<'_> {
 
     fn not_expr(&mut self) -> PResult<Expr> {
         if self.at_word("not") {
-            let span = self.bump().span;
-            let e = self.not_expr()?;
-            let span = span.to(e.span);
-            return Ok(un(UnOp::Not, e, span));
+            let at = self.bump().span;
+            let e = self.nested(at, Self::not_expr)?;
+            let span = at.to(e.span);
+            return self.checked(un(UnOp::Not, e, span), at);
         }
         self.comparison()
     }
@@ -103,8 +117,9 @@ impl Parser<'_> {
                     Some(BinOp::NotIn)
                 }
                 Some("exists") => {
-                    let span = l.span.to(self.bump().span);
-                    return Ok(un(UnOp::Exists, l, span));
+                    let at = self.bump().span;
+                    let span = l.span.to(at);
+                    return self.checked(un(UnOp::Exists, l, span), at);
                 }
                 Some("is") => return self.is_tail(l),
                 _ => None,
@@ -112,14 +127,14 @@ impl Parser<'_> {
             _ => None,
         };
         let Some(op) = op else { return Ok(l) };
-        self.bump();
+        let at = self.bump().span;
         let r = self.additive()?;
-        Ok(bin(op, l, r))
+        self.checked(bin(op, l, r), at)
     }
 
     /// After `is`: `not`? then `empty` | `null` | `defined` | `a Type` | a value.
     fn is_tail(&mut self, l: Expr) -> PResult<Expr> {
-        self.bump(); // is
+        let at = self.bump().span; // is
         let negated = self.eat_word("not");
         let check = match self.kw().as_deref() {
             Some("empty") => Some(UnOp::IsEmpty),
@@ -137,17 +152,16 @@ impl Parser<'_> {
             let t = self.bump();
             let name = self.text_of(t.span).to_string();
             let span = l.span.to(t.span);
-            Expr {
-                kind: ExprKind::TypeCheck(Box::new(l), name),
-                span,
-            }
+            Expr::new(ExprKind::TypeCheck(Box::new(l), name), span)
         } else {
             let r = self.additive()?;
-            return Ok(bin(if negated { BinOp::Ne } else { BinOp::Eq }, l, r));
+            let op = if negated { BinOp::Ne } else { BinOp::Eq };
+            return self.checked(bin(op, l, r), at);
         };
+        let e = self.checked(e, at)?;
         if negated {
             let span = e.span;
-            Ok(un(UnOp::Not, e, span))
+            self.checked(un(UnOp::Not, e, span), at)
         } else {
             Ok(e)
         }
@@ -162,9 +176,9 @@ impl Parser<'_> {
                 TokenKind::PlusPlus => BinOp::Concat,
                 _ => return Ok(l),
             };
-            self.bump();
+            let at = self.bump().span;
             let r = self.multiplicative()?;
-            l = bin(op, l, r);
+            l = self.checked(bin(op, l, r), at)?;
         }
     }
 
@@ -177,28 +191,22 @@ impl Parser<'_> {
                 TokenKind::Percent => BinOp::Rem,
                 _ => return Ok(l),
             };
-            self.bump();
+            let at = self.bump().span;
             let r = self.unary()?;
-            l = bin(op, l, r);
+            l = self.checked(bin(op, l, r), at)?;
         }
     }
 
     pub(super) fn unary(&mut self) -> PResult<Expr> {
         if self.at(&TokenKind::Minus) {
-            let span = self.bump().span;
-            let e = self.unary()?;
-            let span = span.to(e.span);
-            return Ok(match e.kind {
-                ExprKind::Int(v) => Expr {
-                    kind: ExprKind::Int(v.wrapping_neg()),
-                    span,
-                },
-                ExprKind::Float(v) => Expr {
-                    kind: ExprKind::Float(-v),
-                    span,
-                },
-                _ => un(UnOp::Neg, e, span),
-            });
+            let at = self.bump().span;
+            let e = self.nested(at, Self::unary)?;
+            let span = at.to(e.span);
+            return match e.kind {
+                ExprKind::Int(v) => Ok(Expr::new(ExprKind::Int(v.wrapping_neg()), span)),
+                ExprKind::Float(v) => Ok(Expr::new(ExprKind::Float(-v), span)),
+                _ => self.checked(un(UnOp::Neg, e, span), at),
+            };
         }
         self.postfix()
     }
@@ -221,19 +229,14 @@ impl Parser<'_> {
                 let name_tok = self.bump();
                 let name = self.text_of(name_tok.span).to_string();
                 let span = e.span.to(name_tok.span);
-                e = Expr {
-                    kind: ExprKind::Member(Box::new(e), name),
-                    span,
-                };
+                e = self.checked(Expr::new(ExprKind::Member(Box::new(e), name), span), t)?;
             } else if self.at(&TokenKind::LBracket) && t.lo == e.span.hi {
                 self.bump();
                 let idx = self.expr()?;
                 let close = self.expect(&TokenKind::RBracket, "']'")?.span;
                 let span = e.span.to(close);
-                e = Expr {
-                    kind: ExprKind::Index(Box::new(e), Box::new(idx)),
-                    span,
-                };
+                let index = Expr::new(ExprKind::Index(Box::new(e), Box::new(idx)), span);
+                e = self.checked(index, t)?;
             } else {
                 return Ok(e);
             }
@@ -242,7 +245,7 @@ impl Parser<'_> {
 
     fn primary(&mut self) -> PResult<Expr> {
         let t = self.peek().clone();
-        let lit = |kind| Expr { kind, span: t.span };
+        let lit = |kind| Expr::new(kind, t.span);
         match &t.kind {
             TokenKind::Int(v) => {
                 self.bump();
@@ -263,10 +266,7 @@ impl Parser<'_> {
             TokenKind::Lt => {
                 let d = self.descriptor()?;
                 let span = d.span;
-                Ok(Expr {
-                    kind: ExprKind::Var(d),
-                    span,
-                })
+                Ok(Expr::new(ExprKind::Var(d), span))
             }
             TokenKind::LParen => {
                 self.bump();
@@ -274,8 +274,8 @@ impl Parser<'_> {
                 let close = self.expect(&TokenKind::RParen, "')'")?.span;
                 // The span includes the parentheses (the shorthand rule looks for them).
                 Ok(Expr {
-                    kind: e.kind,
                     span: t.span.to(close),
+                    ..e
                 })
             }
             TokenKind::LBracket => {
@@ -290,10 +290,7 @@ impl Parser<'_> {
                 let close = self
                     .expect(&TokenKind::RBracket, "']' to close the list")?
                     .span;
-                Ok(Expr {
-                    kind: ExprKind::List(items),
-                    span: t.span.to(close),
-                })
+                self.checked(Expr::new(ExprKind::List(items), t.span.to(close)), t.span)
             }
             TokenKind::LBrace => {
                 self.bump();
@@ -325,10 +322,8 @@ impl Parser<'_> {
                 let close = self
                     .expect(&TokenKind::RBrace, "'}' to close the object")?
                     .span;
-                Ok(Expr {
-                    kind: ExprKind::Object(entries),
-                    span: t.span.to(close),
-                })
+                let span = t.span.to(close);
+                self.checked(Expr::new(ExprKind::Object(entries), span), t.span)
             }
             TokenKind::Word
                 if matches!(
@@ -349,17 +344,9 @@ impl Parser<'_> {
                     .expect(&TokenKind::RParen, "')' after the aggregated field")?
                     .span;
                 let span = t.span.to(close);
-                let s = |v: String| Expr {
-                    kind: ExprKind::Str(v),
-                    span,
-                };
-                Ok(Expr {
-                    kind: ExprKind::Object(vec![
-                        ("aggregate".into(), s(func)),
-                        ("field".into(), s(field)),
-                    ]),
-                    span,
-                })
+                let s = |v: String| Expr::new(ExprKind::Str(v), span);
+                let entries = vec![("aggregate".into(), s(func)), ("field".into(), s(field))];
+                Ok(Expr::new(ExprKind::Object(entries), span))
             }
             TokenKind::Word => {
                 let w = self.text_of(t.span);
@@ -383,18 +370,12 @@ impl Parser<'_> {
     /// A string token: plain text, or an interpolation whose `${...}` parts are parsed here.
     fn string_expr(&mut self, parts: &[StrPart], span: Span) -> PResult<Expr> {
         if let [StrPart::Text(s)] = parts {
-            return Ok(Expr {
-                kind: ExprKind::Str(s.clone()),
-                span,
-            });
+            return Ok(Expr::new(ExprKind::Str(s.clone()), span));
         }
         let mut out = Vec::new();
         for p in parts {
             match p {
-                StrPart::Text(s) => out.push(Expr {
-                    kind: ExprKind::Str(s.clone()),
-                    span,
-                }),
+                StrPart::Text(s) => out.push(Expr::new(ExprKind::Str(s.clone()), span)),
                 StrPart::Interp(inner) => {
                     let tokens = lex(
                         self.file,
@@ -418,9 +399,6 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok(Expr {
-            kind: ExprKind::Interp(out),
-            span,
-        })
+        self.checked(Expr::new(ExprKind::Interp(out), span), span)
     }
 }

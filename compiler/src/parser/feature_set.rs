@@ -30,12 +30,8 @@ impl Parser<'_> {
                         return;
                     }
                 }
-                TokenKind::LParen if depth <= 0 => {
-                    let lo = self.peek().span.lo as usize;
-                    let line_start = self.text[..lo].rfind('\n').map_or(0, |i| i + 1);
-                    if self.text[line_start..lo].trim().is_empty() && self.pos > 0 {
-                        return;
-                    }
+                TokenKind::LParen if depth <= 0 && self.pos > 0 && self.starts_line() => {
+                    return;
                 }
                 _ => {}
             }
@@ -144,9 +140,7 @@ impl Parser<'_> {
 
     /// `(` at the start of a line followed by words and a `:` before `)`.
     fn looks_like_header(&self) -> bool {
-        let lo = self.peek().span.lo as usize;
-        let line_start = self.text[..lo].rfind('\n').map_or(0, |i| i + 1);
-        if !self.text[line_start..lo].trim().is_empty() {
+        if !self.starts_line() {
             return false;
         }
         let mut i = 1;

@@ -18,6 +18,8 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Feat
         text,
         tokens,
         pos: 0,
+        depth: 0,
+        blocks: 0,
         diags,
     };
     p.file_items()
@@ -35,6 +37,8 @@ pub fn parse_statements(
         text,
         tokens,
         pos: 0,
+        depth: 0,
+        blocks: 0,
         diags,
     };
     let body = p.block_body();
@@ -68,6 +72,13 @@ pub(crate) const PREPOSITIONS: &[&str] = &[
     "containing",
 ];
 
+/// How deeply `{ }` blocks may nest, how deeply expressions may nest (parentheses, lists,
+/// objects, indexes, interpolations, `not`/`-` chains), and how tall an expression tree may be
+/// (a chain `1 + 1 + …` is as tall as it has operators). Deeper input is a diagnostic at the
+/// place the limit is exceeded, so no recursive pass (parser, codegen, drop) can overflow the
+/// stack.
+pub const MAX_NESTING: u32 = 256;
+
 /// Articles, skipped wherever the grammar allows them.
 pub(crate) const ARTICLES: &[&str] = &["a", "an", "the"];
 
@@ -82,6 +93,10 @@ pub(crate) struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Token>,
     pos: usize,
+    /// Current expression nesting (see [`MAX_NESTING`]).
+    depth: u32,
+    /// Current block nesting (see [`MAX_NESTING`]).
+    blocks: u32,
     diags: &'a mut Diagnostics,
 }
 
@@ -208,6 +223,26 @@ impl<'a> Parser<'a> {
         Err(Reported)
     }
 
+    /// Parses an expression part one level deeper; past [`MAX_NESTING`] reports it at `at`.
+    fn nested<T>(&mut self, at: Span, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return self.too_deep("Expression", at);
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    /// Reports "`what` nested too deeply" at `at`.
+    fn too_deep<T>(&mut self, what: &str, at: Span) -> PResult<T> {
+        self.error_hint(
+            at,
+            format!("{what} nested too deeply (more than {MAX_NESTING} levels)"),
+            "split it up: bind inner parts to variables first, or move inner blocks to their own feature set",
+        )
+    }
+
     /// After a failed statement that began at token `start`: skips to just after its ending `.`,
     /// or past the `}` that closes a block the statement opened, or to a `}` of the enclosing block.
     fn recover_statement(&mut self, start: usize) {
@@ -241,6 +276,12 @@ impl<'a> Parser<'a> {
                     depth -= 1;
                     self.bump();
                     if opened && depth == 0 {
+                        // A statement ending in a literal (`… [ … ].`) ends at its '.'.
+                        let glued = self.peek_at(1).span.lo == self.peek().span.hi
+                            && matches!(self.peek_at(1).kind, TokenKind::Word);
+                        if self.at(&TokenKind::Dot) && !glued {
+                            self.bump();
+                        }
                         return;
                     }
                 }
@@ -248,6 +289,21 @@ impl<'a> Parser<'a> {
                     self.bump();
                 }
             }
+        }
+    }
+
+    /// True when only whitespace precedes the current token on its line. Looks at the gap after
+    /// the previous token only, so a long line is not rescanned for each of its tokens.
+    fn starts_line(&self) -> bool {
+        let lo = self.peek().span.lo as usize;
+        let from = match self.pos {
+            0 => 0,
+            n => self.tokens[n - 1].span.hi as usize,
+        };
+        let gap = self.text.get(from.min(lo)..lo).unwrap_or("");
+        match gap.rfind('\n') {
+            Some(i) => gap[i + 1..].trim().is_empty(),
+            None => self.pos == 0 && gap.trim().is_empty(),
         }
     }
 

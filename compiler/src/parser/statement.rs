@@ -1,7 +1,7 @@
 //! Statements: `Action [article] <result> clause* [when cond].`, `Publish as <a> <b>.`,
 //! `match`, and `[parallel] for each`.
 
-use super::{PResult, Parser, PREPOSITIONS};
+use super::{PResult, Parser, MAX_NESTING, PREPOSITIONS};
 
 /// Time units that may follow a number (`for 2 seconds`).
 const TIME_UNITS: &[&str] = &[
@@ -80,10 +80,16 @@ impl Parser<'_> {
         if let Some(w) = self.word() {
             if w.starts_with(|c: char| c.is_lowercase()) {
                 let msg = format!("Expected a statement (an action verb), found '{w}'");
+                // By characters, not bytes: the first letter may be non-ASCII (`étre`).
+                let mut chars = w.chars();
+                let first: String = chars
+                    .next()
+                    .into_iter()
+                    .flat_map(char::to_uppercase)
+                    .collect();
                 let hint = format!(
-                    "action verbs start with a capital letter: {}{}",
-                    w[..1].to_uppercase(),
-                    &w[1..]
+                    "action verbs start with a capital letter: {first}{}",
+                    chars.as_str()
                 );
                 let span = self.peek().span;
                 return self.error_hint(span, msg, &hint);
@@ -312,15 +318,19 @@ impl Parser<'_> {
             items.push(self.unary()?);
         }
         let span = items[0].span.to(self.prev_span());
-        Ok(Expr {
-            kind: ExprKind::List(items),
-            span,
-        })
+        Ok(Expr::new(ExprKind::List(items), span))
     }
 
+    /// `{ statements }`, one nesting level deeper.
     fn braced_block(&mut self) -> PResult<Vec<crate::ast::Stmt>> {
-        self.expect(&TokenKind::LBrace, "'{'")?;
+        // Checked past the '{', so recovery skips the whole refused block.
+        let at = self.expect(&TokenKind::LBrace, "'{'")?.span;
+        if self.blocks >= MAX_NESTING {
+            return self.too_deep("Blocks", at);
+        }
+        self.blocks += 1;
         let body = self.block_body();
+        self.blocks -= 1;
         self.expect(&TokenKind::RBrace, "'}' to close the block")?;
         Ok(body)
     }

@@ -1,6 +1,10 @@
 //! The app's contract: `openapi.yaml` read at build time into the routes and the HTTP port stored in
 //! the `.arob` (the VM never parses YAML). Problems are diagnostics at the YAML's line:col.
 
+mod scan;
+
+pub use scan::{MAX_CONTRACT_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES};
+
 use crate::diagnostics::Diagnostics;
 use crate::source::{FileId, SourceMap, Span};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -38,23 +42,53 @@ const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-fn offset_of(text: &str, line: usize, col: usize) -> u32 {
-    let mut off = 0usize;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (off + col.min(l.len())) as u32;
+/// Port of a server URL like `http://localhost:8080/api`: `Ok(None)` when it names none (a
+/// relative URL, no `:port`), `Err(port text)` when the port is not a number from 1 to 65535.
+pub fn port_of_url(url: &str) -> Result<Option<u16>, String> {
+    let Some((_, rest)) = url.split_once("://") else {
+        return Ok(None);
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let port = if let Some(v6) = host_port.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((_, "")) | None => return Ok(None),
+            Some((_, after)) => after.strip_prefix(':').ok_or_else(|| after.to_string())?,
         }
-        off += l.len();
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((_, p)) => p,
+            None => return Ok(None),
+        }
+    };
+    if port.is_empty() {
+        return Ok(None);
     }
-    off as u32
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 && port.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(p)),
+        _ => Err(port.to_string()),
+    }
 }
 
-/// Port of a server URL like `http://localhost:8080/api` (None when it names none).
-pub fn port_of_url(url: &str) -> Option<u16> {
-    let rest = url.split("://").nth(1).unwrap_or(url);
-    let host = rest.split('/').next().unwrap_or(rest);
-    let port = host.rsplit_once(':')?.1;
-    port.parse().ok()
+/// `url` with each `{name}` replaced by `variables.name.default` (OpenAPI server variables).
+fn substitute(url: &str, variables: &Yaml) -> String {
+    let mut out = String::new();
+    let mut rest = url;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        out.push_str(&rest[..open]);
+        match &variables[name]["default"] {
+            Yaml::String(s) | Yaml::Real(s) => out.push_str(s),
+            Yaml::Integer(i) => out.push_str(&i.to_string()),
+            _ => out.push_str(&rest[open..=open + close]),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Parses the contract text of file `file`; reports problems into `diags`.
@@ -65,32 +99,71 @@ pub fn parse(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Cont
         lo,
         hi: lo + 1,
     };
+    let empty = Contract {
+        port: DEFAULT_PORT,
+        routes: Vec::new(),
+    };
+    if text.len() > MAX_CONTRACT_BYTES {
+        diags.error_hint(
+            at(0),
+            format!(
+                "openapi.yaml is too large ({} bytes, at most {MAX_CONTRACT_BYTES})",
+                text.len()
+            ),
+            "an OpenAPI contract of this size is not a contract a person can review",
+        );
+        return empty;
+    }
+    // The event scan refuses what would make the tree loader slow, huge or deeply recursive.
+    let scan = match scan::scan(text) {
+        Ok(s) => s,
+        Err(r) => {
+            diags.error_hint(at(r.offset), r.message, r.hint);
+            return empty;
+        }
+    };
     let docs = match YamlLoader::load_from_str(text) {
         Ok(d) => d,
         Err(e) => {
             let m = e.marker();
-            let lo = offset_of(text, m.line(), m.col());
+            let lo = text
+                .char_indices()
+                .nth(m.index())
+                .map_or(text.len(), |(i, _)| i);
             diags.error_hint(
-                at(lo),
+                at(lo as u32),
                 format!("Invalid openapi.yaml: {}", e.info()),
                 "fix the YAML syntax",
             );
-            return Contract {
-                port: DEFAULT_PORT,
-                routes: Vec::new(),
-            };
+            return empty;
         }
     };
     let Some(doc) = docs.first() else {
-        return Contract {
-            port: DEFAULT_PORT,
-            routes: Vec::new(),
-        };
+        return empty;
     };
-    let port = doc["servers"][0]["url"]
+    let server = &doc["servers"][0];
+    let port = match server["url"]
         .as_str()
-        .and_then(port_of_url)
-        .unwrap_or(DEFAULT_PORT);
+        .map(|u| (u, substitute(u, &server["variables"])))
+    {
+        Some((raw, url)) => match port_of_url(&url) {
+            Ok(p) => p.unwrap_or(DEFAULT_PORT),
+            Err(bad) => {
+                let lo = scan.scalars.get(raw).copied().unwrap_or(0);
+                diags.error_hint(
+                    Span {
+                        file,
+                        lo,
+                        hi: lo + raw.len() as u32,
+                    },
+                    format!("Invalid port '{bad}' in servers[0].url '{url}'"),
+                    "a port is a number from 1 to 65535, e.g. http://localhost:8080",
+                );
+                DEFAULT_PORT
+            }
+        },
+        None => DEFAULT_PORT,
+    };
     let mut routes = Vec::new();
     if let Yaml::Hash(paths) = &doc["paths"] {
         for (path, item) in paths {
@@ -104,7 +177,7 @@ pub fn parse(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Cont
                     continue;
                 }
                 let Some(operation) = op["operationId"].as_str() else {
-                    let lo = text.find(path).unwrap_or(0) as u32;
+                    let lo = scan.scalars.get(path).copied().unwrap_or(0);
                     diags.error_hint(
                         at(lo),
                         format!("Operation {} {path} has no operationId", method.to_ascii_uppercase()),
@@ -134,8 +207,7 @@ pub fn parse(file: FileId, sources: &SourceMap, diags: &mut Diagnostics) -> Cont
                         }
                     }
                 }
-                let needle = format!("operationId: {operation}");
-                let offset = text.find(&needle).map_or(0, |i| i + 13) as u32;
+                let offset = scan.operations.get(operation).copied().unwrap_or(0);
                 routes.push(Route {
                     method: method.to_ascii_uppercase(),
                     path: path.to_string(),
@@ -167,6 +239,24 @@ mod tests {
         assert_eq!(c.port, 9123);
         assert_eq!(c.routes.len(), 2);
         assert_eq!(c.routes[1].method, "DELETE");
-        assert_eq!(port_of_url("http://h"), None);
+        assert_eq!(port_of_url("http://h"), Ok(None));
+    }
+
+    #[test]
+    fn port_of_url_refuses_what_is_no_port() {
+        assert_eq!(port_of_url("http://localhost:8080/api"), Ok(Some(8080)));
+        assert_eq!(port_of_url("https://u:pw@h:443"), Ok(Some(443)));
+        assert_eq!(port_of_url("http://[::1]:9000/x"), Ok(Some(9000)));
+        assert_eq!(port_of_url("http://[::1]/x"), Ok(None));
+        assert_eq!(port_of_url("/api/v1"), Ok(None));
+        assert_eq!(port_of_url("http://h:/x"), Ok(None));
+        for bad in ["99999", "abc", "0", "+80", "-1", "80x"] {
+            assert_eq!(port_of_url(&format!("http://h:{bad}/")), Err(bad.into()));
+        }
+        let vars = YamlLoader::load_from_str("port: {default: '9100'}").expect("yaml");
+        assert_eq!(
+            substitute("http://h:{port}/v1", &vars[0]),
+            "http://h:9100/v1"
+        );
     }
 }
