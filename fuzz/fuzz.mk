@@ -45,7 +45,8 @@ define fuzz_run_all
 	       -max_total_time=$(1) $(FUZZ_LIBFUZZER_FLAGS) $$dict > runs/$$t.log 2>&1; then \
 	    grep -E '^#[0-9]+' runs/$$t.log | tail -n 1; grep -E '^Done ' runs/$$t.log; \
 	  else \
-	    tail -n 40 runs/$$t.log; failed="$$failed $$t"; \
+	    grep -E -A6 'panicked at|ERROR: libFuzzer' runs/$$t.log | head -n 30; \
+	    grep -E -A2 '^Failing input' runs/$$t.log; failed="$$failed $$t"; \
 	  fi; \
 	done; \
 	if [ -n "$$failed" ]; then \
