@@ -59,3 +59,6 @@ e2e-deps:
 e2e: build e2e-deps
 	python3 tests/e2e/ws_python.py
 	node tests/e2e/webchat.mjs
+
+# Fuzzing: make fuzz (each target FUZZ_SECS=600), make fuzz-smoke (5 s each), make fuzz-build.
+include fuzz/fuzz.mk
