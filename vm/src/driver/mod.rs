@@ -4,8 +4,8 @@
 //! responses, and runs the application lifecycle: Application-Start, Keepalive until a signal,
 //! a bounded drain, Application-End.
 
-mod reply;
 mod connection_events;
+mod reply;
 
 use crate::idmap::IdMap;
 use crate::loader::Loaded;
@@ -473,7 +473,9 @@ impl Driver<'_> {
     fn perform_io(&mut self) {
         for (fid, id, payload) in std::mem::take(&mut self.send_waiters) {
             match self.ws_send(&id, &payload) {
-                Err(e) if e == connection_events::WOULD_BLOCK => self.send_waiters.push((fid, id, payload)),
+                Err(e) if e == connection_events::WOULD_BLOCK => {
+                    self.send_waiters.push((fid, id, payload))
+                }
                 result => self.sched.resume(fid, result),
             }
         }

@@ -1,0 +1,175 @@
+//! Property tests (proptest) for the network parsers: the HTTP request parser, the chunked
+//! decoder, form/query decoding and the WebSocket session never panic on any input, give the same
+//! answer however the input is split into reads, and do work linear in their input.
+
+use arovm::net::http::body::{dechunk, ChunkedDecoder};
+use arovm::net::http::content::{parse_form, parse_query};
+use arovm::net::http::request::{parse, Parsed, Progress, RequestParser};
+use arovm::net::ws::config::WsConfig;
+use arovm::net::ws::session::WsSession;
+use arovm::reactor::limits::Limits;
+use arovm_stdlib::value::Value;
+use proptest::prelude::*;
+
+/// Feeds `input` to a fresh parser in pieces cut at `cuts`, consuming as the reactor does:
+/// the requests it completed (method, target, body) or the first error's status.
+fn by_pieces(input: &[u8], cuts: &[usize]) -> Result<Vec<(String, String, Vec<u8>)>, u16> {
+    let limits = Limits::default();
+    let mut parser = RequestParser::default();
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+    points.push(input.len());
+    points.sort_unstable();
+    for p in points {
+        buf.extend_from_slice(&input[at..p]);
+        at = p;
+        loop {
+            let (used, progress) = parser.advance(&buf, &limits).map_err(|e| e.status())?;
+            assert!(used <= buf.len(), "consumed more than it was given");
+            buf.drain(..used);
+            match progress {
+                Progress::Complete(r) => out.push((r.method, r.target, r.body)),
+                Progress::Partial { .. } => break,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A well-formed request with a body sent chunked (`chunks` sizes) or by length.
+fn request(body: &[u8], chunks: &[usize], chunked: bool) -> Vec<u8> {
+    let mut r = b"POST /p HTTP/1.1\r\nHost: x\r\n".to_vec();
+    if chunked {
+        r.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+        let mut rest = body;
+        let mut i = 0;
+        while !rest.is_empty() {
+            let n = (chunks.get(i).copied().unwrap_or(7) % 50 + 1).min(rest.len());
+            r.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+            r.extend_from_slice(&rest[..n]);
+            r.extend_from_slice(b"\r\n");
+            rest = &rest[n..];
+            i += 1;
+        }
+        r.extend_from_slice(b"0\r\n\r\n");
+    } else {
+        r.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        r.extend_from_slice(body);
+    }
+    r
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_bytes_never_panic_and_splits_agree(
+        input in proptest::collection::vec(any::<u8>(), 0..600),
+        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+    ) {
+        let whole = by_pieces(&input, &[]);
+        let split = by_pieces(&input, &cuts);
+        // A request split differently never parses differently (an error may come earlier
+        // or later only in that the whole input was refused either way).
+        match (&whole, &split) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(_), Err(_)) => {}
+            _ => prop_assert!(false, "whole {:?} vs split {:?}", whole, split),
+        }
+        let _ = parse(&input, &Limits::default());
+    }
+
+    #[test]
+    fn bodies_round_trip_whatever_the_framing_and_reads(
+        body in proptest::collection::vec(any::<u8>(), 0..400),
+        chunks in proptest::collection::vec(any::<usize>(), 0..40),
+        chunked in any::<bool>(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let mut input = request(&body, &chunks, chunked);
+        input.extend_from_slice(b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+        let got = by_pieces(&input, &cuts).expect("a well-formed request parses");
+        prop_assert_eq!(got.len(), 2);
+        prop_assert_eq!(&got[0].2, &body);
+        prop_assert_eq!(got[1].1.as_str(), "/next");
+        match parse(&input, &Limits::default()) {
+            Ok(Parsed::Complete(r, _)) => prop_assert_eq!(r.body, body),
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    #[test]
+    fn chunked_decoder_never_panics_and_never_exceeds_its_limit(
+        input in proptest::collection::vec(any::<u8>(), 0..400),
+        max in 0usize..64,
+    ) {
+        if let Ok(Some((body, used))) = dechunk(&input, max) {
+            prop_assert!(body.len() <= max);
+            prop_assert!(used <= input.len());
+        }
+        let mut d = ChunkedDecoder::new(max);
+        for piece in input.chunks(3) {
+            if d.feed(piece).is_err() {
+                break;
+            }
+        }
+        prop_assert!(d.body.len() <= max);
+    }
+
+    #[test]
+    fn forms_and_queries_never_panic(text in "[a-z%=&+0-9A-F\\x00-\\x7f\u{e9}]{0,200}") {
+        let _ = parse_query(&text);
+        let _ = parse_form(&text);
+    }
+
+    #[test]
+    fn a_repeated_form_key_is_one_list_in_order(n in 2usize..300) {
+        let text: Vec<String> = (0..n).map(|i| format!("k={i}")).collect();
+        let v = parse_form(&text.join("&"));
+        let Value::Object(o) = &v else { panic!() };
+        let Some(Value::List(l)) = o.get("k") else { panic!() };
+        prop_assert_eq!(l.len(), n);
+        let last = (n - 1).to_string();
+        prop_assert_eq!(l[n - 1].as_str(), Some(last.as_str()));
+    }
+
+    #[test]
+    fn websocket_session_never_panics_on_any_bytes(
+        input in proptest::collection::vec(any::<u8>(), 0..400),
+        cut in any::<usize>(),
+    ) {
+        let mut s = WsSession::new("/ws", &WsConfig::default());
+        let at = cut % (input.len() + 1);
+        let _ = s.feed(&input[..at]);
+        let _ = s.feed(&input[at..]);
+    }
+}
+
+#[test]
+fn parsing_is_linear_in_the_number_of_form_fields() {
+    // 64k repeats of one key and 40k distinct keys: each was seconds when it was quadratic.
+    let repeated = "a=1&".repeat(64 * 1024);
+    let distinct: String = (0..40_000).map(|i| format!("k{i}=v&")).collect();
+    let form = parse_form(&repeated);
+    let Value::Object(o) = &form else { panic!() };
+    assert!(matches!(o.get("a"), Some(Value::List(l)) if l.len() == 64 * 1024));
+    let form = parse_form(&distinct);
+    let Value::Object(o) = &form else { panic!() };
+    assert_eq!(o.entries.len(), 40_000);
+    let json: String = format!(
+        "{{{}}}",
+        (0..40_000)
+            .map(|i| format!("\"k{i}\":{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let parsed = arovm_stdlib::value::from_json(&json);
+    let Some(Value::Object(o)) = &parsed else {
+        panic!()
+    };
+    assert_eq!(o.entries.len(), 40_000);
+    // Its speed is held by `make attack` (form_*, json_object_40k_keys) against the release
+    // binary, with another client's latency bounded while it runs.
+}
