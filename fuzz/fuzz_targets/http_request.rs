@@ -19,7 +19,11 @@ fn pump(buf: &mut Vec<u8>, limits: &Limits, out: &mut Vec<Request>) -> Result<()
     while !buf.is_empty() {
         match parse(buf, limits) {
             Ok(Parsed::Complete(req, used)) => {
-                assert!(used > 0 && used <= buf.len(), "used {used} of {}", buf.len());
+                assert!(
+                    used > 0 && used <= buf.len(),
+                    "used {used} of {}",
+                    buf.len()
+                );
                 buf.drain(..used);
                 out.push(req);
             }
