@@ -5,6 +5,7 @@
 #   make fuzz-smoke          every target for FUZZ_SMOKE_SECS (5 s): what CI runs
 #   make fuzz                every target for FUZZ_SECS (600 s), one after the other
 #   make fuzz FUZZ_TARGETS=router FUZZ_SECS=60
+#   make fuzz-regressions    replay every input in fuzz/regressions/<target>/ once
 #
 # Stable toolchain: --sanitizer=none (ASan needs nightly); debug assertions on, so integer
 # overflow panics. A crash, a timeout (> 5 s for one input) or an out-of-memory (> 512 MB RSS)
@@ -21,7 +22,7 @@ FUZZ_FLAGS ?= --sanitizer=none --debug-assertions
 FUZZ_LIBFUZZER_FLAGS ?= -rss_limit_mb=512 -timeout=5 -print_final_stats=1
 FUZZ_NICE ?= nice -n 10
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-deps
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-deps fuzz-regressions
 
 fuzz-deps:
 	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
@@ -59,3 +60,15 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	$(call fuzz_run_all,$(FUZZ_SMOKE_SECS))
+
+# Inputs that once crashed a target must not crash it again.
+fuzz-regressions: fuzz-build
+	@cd $(FUZZ_DIR) && mkdir -p runs && failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  [ -n "$$(ls regressions/$$t 2>/dev/null)" ] || continue; \
+	  echo "== replay regressions/$$t"; \
+	  if ! $(CARGO) fuzz run $(FUZZ_FLAGS) $$t regressions/$$t/* -- -runs=1 > runs/$$t.replay.log 2>&1; then \
+	    grep -E -A1 'panicked at|ERROR: libFuzzer|^Running: ' runs/$$t.replay.log | head -n 8; failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: regressions fail in:$$failed"; exit 1; fi

@@ -29,7 +29,10 @@ fn load(bytes: &[u8]) {
     if let Ok(p) = direct {
         let _ = disasm(&p);
         let again = write(&p);
-        assert!(read(&again).is_ok(), "a loaded program does not re-encode loadably");
+        assert!(
+            read(&again).is_ok(),
+            "a loaded program does not re-encode loadably"
+        );
     }
 }
 

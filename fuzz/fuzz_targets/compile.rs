@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(p) => p,
         Err(e) => panic!("a compiled program does not load back: {e}"),
     };
-    assert_eq!(arob::write(&back), bytes, ".arob round trip changed the program");
+    assert_eq!(
+        arob::write(&back),
+        bytes,
+        ".arob round trip changed the program"
+    );
     let _ = disasm(&back);
     let _ = Loaded::new(back);
 });

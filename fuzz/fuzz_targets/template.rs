@@ -9,13 +9,18 @@ use arovm_compiler::compile_sources;
 use arovm_compiler::template::to_aro;
 use libfuzzer_sys::fuzz_target;
 
-const MAIN: &str = "(Application-Start: Templates) {\n    Return an <OK: status> for the <startup>.\n}\n";
+const MAIN: &str =
+    "(Application-Start: Templates) {\n    Return an <OK: status> for the <startup>.\n}\n";
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, rest)) = data.split_first() else {
         return;
     };
-    let path = if sel & 1 == 0 { "page.html" } else { "page.txt" };
+    let path = if sel & 1 == 0 {
+        "page.html"
+    } else {
+        "page.txt"
+    };
     let text = String::from_utf8_lossy(rest);
     let _ = to_aro(path, &text);
     let resources = vec![Resource {

@@ -39,7 +39,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(bytes.starts_with(b"HTTP/1.1 101 "));
         }
         if listed.is_ok() {
-            assert!(any.is_ok(), "allowed with an origin list but not without one");
+            assert!(
+                any.is_ok(),
+                "allowed with an origin list but not without one"
+            );
         }
         ws_input = &data[used..];
     }
