@@ -236,10 +236,14 @@ impl<'a> Parser<'a> {
 
     /// Reports "`what` nested too deeply" at `at`.
     fn too_deep<T>(&mut self, what: &str, at: Span) -> PResult<T> {
+        let hint = match what {
+            "Blocks" => "move inner blocks to a feature set of their own (Emit an event to it)",
+            _ => "split it up: bind inner parts to variables first",
+        };
         self.error_hint(
             at,
             format!("{what} nested too deeply (more than {MAX_NESTING} levels)"),
-            "split it up: bind inner parts to variables first, or move inner blocks to their own feature set",
+            hint,
         )
     }
 
