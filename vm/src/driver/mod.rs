@@ -370,15 +370,6 @@ impl Driver<'_> {
                         r.respond(conn, &resp, head_only, keep_alive);
                     }
                 };
-                if self.router.is_empty() {
-                    let id = self.sched.host.new_id();
-                    let body = format!(
-                        "{{\"message\":\"Request received\",\"requestId\":\"{id}\",\"status\":\"ok\"}}"
-                    );
-                    let mut resp = Response::json(200, body);
-                    resp.headers.push(("X-Request-ID".into(), id.into()));
-                    return respond(&mut self.reactor, resp);
-                }
                 let trimmed = match path.trim_end_matches('/') {
                     "" => "/",
                     p => p,
