@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     for r in &contract.routes {
         assert!(!r.method.is_empty());
     }
-    let _ = render(&sources, &diags.list);
+    let _ = render(&sources, &diags);
 
     let resources = vec![Resource {
         path: "openapi.yaml".into(),
