@@ -5,6 +5,8 @@
 
 pub mod client;
 pub mod conn;
+mod control;
+mod http;
 pub mod limits;
 pub mod signals;
 mod tcp;
@@ -13,15 +15,15 @@ mod websocket;
 
 use crate::net::http::client::ClientResponse;
 use crate::net::http::errors::HttpError;
-use crate::net::http::request::{Progress, Request};
-use crate::net::http::response::{http_date, Response};
+use crate::net::http::request::Request;
+use crate::net::http::response::http_date;
 use client::ClientConn;
 use conn::{Conn, Phase};
 use limits::Limits;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use signals::Signals;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -255,65 +257,6 @@ impl Reactor {
         Ok(local)
     }
 
-    /// Shutdown begins: listeners close, idle HTTP connections close, WebSockets get Close 1001,
-    /// socket connections are closed once their output is written; responses from now on say
-    /// `Connection: close`. Every WebSocket/TCP close still reports its Disconnect once.
-    pub fn begin_shutdown(&mut self) {
-        self.draining = true;
-        self.close_listeners();
-        for slot in 0..self.conns.len() {
-            let Some(Some(c)) = self.conns.get_mut(slot) else {
-                continue;
-            };
-            match c.phase {
-                Phase::WebSocket => self.ws_going_away(slot),
-                Phase::Tcp => {
-                    c.tcp_reason = Some("server shutting down".into());
-                    c.phase = Phase::Closing;
-                    self.flush(slot);
-                }
-                Phase::Reading if c.inbuf.is_empty() && c.parser.is_idle() => self.close(slot),
-                _ => {}
-            }
-        }
-    }
-
-    /// Closes every connection now (the drain ran out): each WebSocket/TCP one reports its
-    /// Disconnect once.
-    pub fn close_all(&mut self) {
-        for slot in 0..self.conns.len() {
-            if let Some(Some(c)) = self.conns.get_mut(slot) {
-                if let Some(ws) = c.ws.as_mut() {
-                    ws.close_reason
-                        .get_or_insert((1001, "server shutting down".into()));
-                }
-                self.close(slot);
-            }
-        }
-    }
-
-    /// Stops (`true`) or resumes reading a WebSocket/TCP connection: the driver's back-pressure
-    /// while too many of its events wait for handlers.
-    pub fn pause_reading(&mut self, id: u64, paused: bool) {
-        let slot = self
-            .ws_index
-            .get(&id)
-            .or_else(|| self.stream_index.get(&id))
-            .copied();
-        let Some(slot) = slot else { return };
-        let Some(Some(c)) = self.conns.get_mut(slot) else {
-            return;
-        };
-        let was = c.app_paused;
-        c.app_paused = paused;
-        if was && !paused {
-            // Input may wait in the kernel with no readiness edge left to announce it.
-            if self.contain(|r| r.pump(slot)) {
-                self.contain(|r| r.close(slot));
-            }
-        }
-    }
-
     /// Stops accepting (shutdown): listeners are closed, connections keep running.
     pub fn close_listeners(&mut self) {
         for l in self.listeners.iter_mut() {
@@ -474,194 +417,6 @@ impl Reactor {
             arm(&mut self.timers, c, slot);
         }
         if self.contain(|r| r.pump(slot)) {
-            self.contain(|r| r.close(slot));
-        }
-    }
-
-    /// Bytes of unparsed input a connection may buffer before reading pauses.
-    fn input_cap(&self) -> usize {
-        self.limits.max_head + self.limits.max_body + 16 * 1024
-    }
-
-    /// Reads what is available and parses requests while the connection is ready for one.
-    /// Reading pauses while the input buffer is full or, for HTTP, while the connection's queued
-    /// output is over `max_output` (a client that pipelines without reading); whatever drains
-    /// the bound calls this again.
-    fn pump(&mut self, slot: usize) {
-        let cap = self.input_cap();
-        let max_output = self.limits.max_output;
-        let Some(Some(c)) = self.conns.get_mut(slot) else {
-            return;
-        };
-        let http = matches!(c.phase, Phase::Reading | Phase::Busy | Phase::Closing);
-        let gated =
-            |c: &Conn| c.inbuf.len() >= cap || (http && c.out_bytes > max_output) || c.app_paused;
-        let mut closed = false;
-        while !gated(c) && !c.eof {
-            match c.stream.read(&mut self.read_buf) {
-                Ok(0) => c.eof = true,
-                Ok(n) => {
-                    c.inbuf.extend_from_slice(&self.read_buf[..n]);
-                    // A short read drained the socket: the next byte that arrives raises a new
-                    // readiness edge, so reading again now would only cost an EAGAIN. After a
-                    // hang-up, read on to see the end of the stream.
-                    if n < self.read_buf.len() && !c.hangup {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    closed = true;
-                    break;
-                }
-            }
-        }
-        c.read_paused = !c.eof && gated(c);
-        if closed {
-            return self.close(slot);
-        }
-        if c.phase == Phase::Tcp || c.phase == Phase::WebSocket {
-            let full = c.inbuf.len() >= cap;
-            if c.phase == Phase::Tcp {
-                self.tcp_input(slot);
-            } else {
-                self.ws_input(slot);
-            }
-            // Edge-triggered: input left in the kernel after a full buffer needs another pass,
-            // in the next loop turn, after the driver has seen (and maybe paused for) these
-            // events.
-            if full && !self.again.contains(&slot) {
-                self.again.push(slot);
-            }
-            return;
-        }
-        self.parse_next(slot);
-    }
-
-    fn parse_next(&mut self, slot: usize) {
-        let Some(Some(c)) = self.conns.get_mut(slot) else {
-            return;
-        };
-        if c.phase != Phase::Reading {
-            return;
-        }
-        if c.out_bytes > self.limits.max_output {
-            return; // answers are not being read: parse no more until they drain
-        }
-        if c.inbuf.is_empty() && c.parser.is_idle() {
-            if c.eof && c.out.is_empty() {
-                self.close(slot);
-            } else if c.read_paused {
-                self.pump(slot);
-            }
-            return;
-        }
-        let parsed = c.parser.advance(&c.inbuf, &self.limits);
-        match parsed {
-            Ok((used, progress)) => {
-                c.inbuf.drain(..used);
-                match progress {
-                    Progress::Complete(req) if crate::net::ws::upgrade::wants_upgrade(&req) => {
-                        c.head_started = false;
-                        c.in_body = false;
-                        self.upgrade(slot, req);
-                    }
-                    Progress::Complete(req) => {
-                        fault_injection(&req, "reactor");
-                        c.phase = Phase::Busy;
-                        c.sent_continue = false;
-                        c.head_started = false;
-                        c.in_body = false;
-                        if c.inbuf.capacity() > 64 * 1024 && c.inbuf.len() < 1024 {
-                            c.inbuf.shrink_to_fit();
-                        }
-                        let conn = ConnId {
-                            slot,
-                            generation: c.generation,
-                        };
-                        let peer = c.peer;
-                        self.inbound.push(Inbound::Request { conn, req, peer });
-                    }
-                    Progress::Partial {
-                        in_body,
-                        expects_continue,
-                    } => {
-                        // The head timeout runs from a head's first byte, the body timeout
-                        // from its end.
-                        if in_body && !c.in_body {
-                            c.in_body = true;
-                            c.deadline = self.now + self.limits.body_timeout;
-                            arm(&mut self.timers, c, slot);
-                        } else if !in_body && !c.head_started && !c.inbuf.is_empty() {
-                            c.head_started = true;
-                            c.deadline = self.now + self.limits.head_timeout;
-                            arm(&mut self.timers, c, slot);
-                        }
-                        if expects_continue && !c.sent_continue {
-                            c.sent_continue = true;
-                            c.queue(Rc::from(&b"HTTP/1.1 100 Continue\r\n\r\n"[..]));
-                            self.flush(slot);
-                        } else if c.eof && c.out.is_empty() {
-                            self.close(slot);
-                        } else if c.eof {
-                            c.phase = Phase::Closing; // closes once the last response is written
-                        } else if c.read_paused {
-                            self.pump(slot);
-                        }
-                    }
-                }
-            }
-            Err(e) => self.fail(slot, e),
-        }
-    }
-
-    /// Answers a protocol error and closes after writing.
-    fn fail(&mut self, slot: usize, e: HttpError) {
-        let date = self.date();
-        let Some(Some(c)) = self.conns.get_mut(slot) else {
-            return;
-        };
-        let bytes = Response::error(e.status(), e.message()).encode(false, false, &date);
-        c.inbuf.clear();
-        c.phase = Phase::Closing;
-        c.queue(Rc::from(bytes));
-        self.flush(slot);
-    }
-
-    /// Sends the response to a request; the connection then reads the next request or closes.
-    pub fn respond(&mut self, conn: ConnId, resp: &Response, head_only: bool, keep_alive: bool) {
-        let date = self.date();
-        let Some(Some(c)) = self.conns.get_mut(conn.slot) else {
-            return;
-        };
-        if c.generation != conn.generation || c.phase != Phase::Busy {
-            return; // the client went away meanwhile
-        }
-        // After the client's FIN, requests it pipelined before it are still answered; the last
-        // one says `Connection: close`.
-        let keep = keep_alive && !self.draining && !(c.eof && c.inbuf.is_empty());
-        let bytes = resp.encode(head_only, keep, &date);
-        c.phase = if keep { Phase::Reading } else { Phase::Closing };
-        if c.send(&bytes).is_err() {
-            return self.close(conn.slot);
-        }
-        // Keep-alive: the idle timeout; closing: the time the peer gets to read the response.
-        c.deadline = self.now + self.limits.idle_timeout;
-        arm(&mut self.timers, c, conn.slot);
-        // Input that arrived while the request was busy is already buffered (the socket was read
-        // to a short read); only a paused read can have left bytes in the kernel.
-        let paused = c.read_paused;
-        self.flush(conn.slot);
-        let slot = conn.slot;
-        let panicked = if keep && paused {
-            self.contain(|r| r.pump(slot))
-        } else if keep {
-            self.contain(|r| r.parse_next(slot))
-        } else {
-            false
-        };
-        if panicked {
             self.contain(|r| r.close(slot));
         }
     }

@@ -164,13 +164,7 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
         // The suspended action (the op before pc) failed in the driver.
         if let Some(Op::Action(i)) = f.pc.checked_sub(1).and_then(|p| fs.code.get(p)) {
             let st = &fs.stmts[*i as usize];
-            return Halt::Failed(RuntimeError::Action {
-                text: cx.prog.s(st.text).to_string(),
-                feature: cx.prog.s(fs.name).to_string(),
-                activity: cx.prog.s(fs.activity).to_string(),
-                detail,
-                trace: Vec::new(),
-            });
+            return Halt::Failed(statement_error(cx.prog, fs, st, detail, Vec::new()));
         }
         return Halt::Failed(RuntimeError::Expr(detail));
     }
@@ -544,16 +538,11 @@ fn action(
         Ok(Outcome::Bind(v)) => {
             let size = shallow_size(&v);
             if size > cx.host.limits.max_value_bytes {
-                return Err(RuntimeError::Action {
-                    text: prog.s(st.text).to_string(),
-                    feature: prog.s(fs.name).to_string(),
-                    activity: prog.s(fs.activity).to_string(),
-                    detail: format!(
-                        "Value too large: {size} bytes, over the limit of {} bytes (AROVM_MAX_VALUE_BYTES)",
-                        cx.host.limits.max_value_bytes
-                    ),
-                    trace: Vec::new(),
-                });
+                let detail = format!(
+                    "Value too large: {size} bytes, over the limit of {} bytes (AROVM_MAX_VALUE_BYTES)",
+                    cx.host.limits.max_value_bytes
+                );
+                return Err(statement_error(prog, fs, st, detail, Vec::new()));
             }
             if result_slot != NONE {
                 f.slots[result_slot as usize] = Some(v);
@@ -572,33 +561,41 @@ fn action(
             return Ok(Some(Halt::Suspended(req)));
         }
         Err(e) => {
-            return Err(RuntimeError::Action {
-                text: prog.s(st.text).to_string(),
-                feature: prog.s(fs.name).to_string(),
-                activity: prog.s(fs.activity).to_string(),
-                detail: if e.thrown { String::new() } else { e.detail },
-                trace: trace(cx, f, fs, st),
-            })
+            let detail = if e.thrown { String::new() } else { e.detail };
+            return Err(statement_error(prog, fs, st, detail, trace(cx, f, fs, st)));
         }
     }
     let spawned = cx.host.take_spawns(prog);
     if !spawned.is_empty() {
         if f.depth >= cx.host.limits.max_emit_depth {
             // A handler that (indirectly) emits its own event would recurse until memory ends.
-            return Err(RuntimeError::Action {
-                text: prog.s(st.text).to_string(),
-                feature: prog.s(fs.name).to_string(),
-                activity: prog.s(fs.activity).to_string(),
-                detail: format!(
-                    "Emit depth limit reached: {} handlers deep (AROVM_MAX_EMIT_DEPTH); do the handlers emit their own events?",
-                    f.depth
-                ),
-                trace: Vec::new(),
-            });
+            let detail = format!(
+                "Emit depth limit reached: {} handlers deep (AROVM_MAX_EMIT_DEPTH); do the handlers emit their own events?",
+                f.depth
+            );
+            return Err(statement_error(prog, fs, st, detail, Vec::new()));
         }
         return Ok(Some(Halt::WaitChildren(spawned)));
     }
     Ok(None)
+}
+
+/// The runtime error of statement `st`: its text, feature set, business activity, why, and the
+/// bound names it quotes.
+fn statement_error(
+    prog: &Loaded,
+    fs: &FeatureSetCode,
+    st: &arovm_compiler::bytecode::StmtInfo,
+    detail: String,
+    trace: Vec<(String, String)>,
+) -> RuntimeError {
+    RuntimeError::Action {
+        text: prog.s(st.text).to_string(),
+        feature: prog.s(fs.name).to_string(),
+        activity: prog.s(fs.activity).to_string(),
+        detail,
+        trace,
+    }
 }
 
 /// A value's size for the value limit: strings and bytes by length, lists and objects at 16
