@@ -306,3 +306,33 @@ fn issue_13_a_pipelining_client_that_never_reads_is_bounded() {
     drop(s);
     let _ = TcpStream::connect(("127.0.0.1", server.port));
 }
+
+#[test]
+fn issue_13_a_malicious_upstream_fails_the_request_statement_not_the_process() {
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = upstream.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Some(Ok(mut s)) = upstream.incoming().next() {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n");
+        }
+    });
+    let main = format!(
+        "{START}(viaUpstream: Test Server) {{\n    Request the <r> from \"http://127.0.0.1:{up}/x\".\n    Return an <OK: status> with <r>.\n}}\n(hello: Test Server) {{\n    Return an <OK: status> with {{ hello: \"world\" }}.\n}}\n"
+    );
+    let dir = app(
+        "malicious-upstream",
+        &[
+            ("main.aro", &main),
+            (
+                "openapi.yaml",
+                &contract(&[("/up", "viaUpstream"), ("/hello", "hello")]),
+            ),
+        ],
+    );
+    let server = start(&dir, &[]);
+    let (status, body) = server.get("/up");
+    assert_eq!(status, 500, "{body}");
+    assert_still_serving(&server);
+}

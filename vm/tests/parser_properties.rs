@@ -1,13 +1,15 @@
 //! Property tests (proptest) for the network parsers: the HTTP request parser, the chunked
-//! decoder, form/query decoding and the WebSocket session never panic on any input, give the same
-//! answer however the input is split into reads, and do work linear in their input.
+//! decoder, form/query decoding, the router and the WebSocket session never panic on any input,
+//! and the request parser gives the same answer however the input is split into reads.
 
 use arovm::net::http::body::{dechunk, ChunkedDecoder};
 use arovm::net::http::content::{parse_form, parse_query};
 use arovm::net::http::request::{parse, Parsed, Progress, RequestParser};
+use arovm::net::http::router::{Routed, Router};
 use arovm::net::ws::config::WsConfig;
 use arovm::net::ws::session::WsSession;
 use arovm::reactor::limits::Limits;
+use arovm_compiler::compile_sources;
 use arovm_stdlib::value::Value;
 use proptest::prelude::*;
 
@@ -172,4 +174,42 @@ fn parsing_is_linear_in_the_number_of_form_fields() {
     assert_eq!(o.entries.len(), 40_000);
     // Its speed is held by `make attack` (form_*, json_object_40k_keys) against the release
     // binary, with another client's latency bounded while it runs.
+}
+
+/// A router for a small contract: `/notes`, `/notes/{id}` (GET, DELETE), `/users/{name}/avatar`.
+fn notes_router() -> (Router, arovm::loader::Loaded) {
+    const MAIN: &str = "(Application-Start: R) {\n    Start the <http-server> with <contract>.\n    Return an <OK: status> for the <startup>.\n}\n(listNotes: R) { Return an <OK: status> for the <request>. }\n(getNote: R) { Return an <OK: status> for the <request>. }\n(deleteNote: R) { Return an <OK: status> for the <request>. }\n(avatar: R) { Return an <OK: status> for the <request>. }\n";
+    const YAML: &str = "openapi: 3.0.3\ninfo:\n  title: R\n  version: '1'\npaths:\n  /notes:\n    get:\n      operationId: listNotes\n  /notes/{id}:\n    get:\n      operationId: getNote\n    delete:\n      operationId: deleteNote\n  /users/{name}/avatar:\n    get:\n      operationId: avatar\n";
+    let resources = vec![arovm_compiler::bytecode::Resource {
+        path: "openapi.yaml".into(),
+        bytes: YAML.as_bytes().to_vec(),
+    }];
+    let program = compile_sources(vec![("main.aro".into(), MAIN.into())], resources)
+        .unwrap_or_else(|_| panic!("the router app compiles"));
+    let loaded = arovm::loader::Loaded::new(program);
+    (Router::new(&loaded), loaded)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_router_never_panics_and_binds_any_segment(
+        method in "[A-Z]{0,8}",
+        path in "[/a-z%0-9.\u{e9}-]{0,40}",
+        id in "[a-zA-Z0-9_.~-]{1,20}",
+    ) {
+        let (router, _loaded) = notes_router();
+        let _ = router.route(&method, &path);
+        match router.route("GET", &format!("/notes/{id}")) {
+            Routed::Handler { params, .. } => prop_assert_eq!(params, vec![("id".to_string(), id.clone())]),
+            _ => prop_assert!(false, "/notes/{} did not route", id),
+        }
+        let deleted = router.route("DELETE", &format!("/notes/{id}"));
+        let is_handler = matches!(deleted, Routed::Handler { .. });
+        prop_assert!(is_handler, "DELETE /notes/{} did not route", id);
+        let wrong = router.route("PATCH", &format!("/notes/{id}"));
+        let not_allowed = matches!(wrong, Routed::MethodNotAllowed(_));
+        prop_assert!(not_allowed, "PATCH /notes/{} is not a 405", id);
+    }
 }
