@@ -556,36 +556,46 @@ impl Reactor {
                     }
                 }
                 TimerKey::Conn(slot, generation) => {
-                    let Some(Some(c)) = self.conns.get_mut(slot) else {
-                        continue;
-                    };
-                    if c.generation != generation || c.timer_at != Some(at) {
-                        continue; // a stale entry
-                    }
-                    c.timer_at = None;
-                    if now < c.deadline {
-                        arm(&mut self.timers, c, slot); // the deadline moved on meanwhile
-                        continue;
-                    }
-                    if c.phase == Phase::WebSocket || (c.phase == Phase::Closing && c.ws.is_some())
-                    {
-                        self.ws_timer(slot);
-                        continue;
-                    }
-                    if c.phase == Phase::Closing {
-                        self.close(slot); // the peer stopped reading our last bytes
-                        continue;
-                    }
-                    if c.phase != Phase::Reading {
-                        continue;
-                    }
-                    if c.inbuf.is_empty() && c.parser.is_idle() {
-                        self.close(slot); // idle keep-alive connection
-                    } else {
-                        self.fail(slot, HttpError::Timeout);
+                    let panicked = self.contain(|r| r.conn_timer(slot, generation, at, now));
+                    let same =
+                        matches!(self.conns.get(slot), Some(Some(c)) if c.generation == generation);
+                    if panicked && same {
+                        self.contain(|r| r.close(slot));
                     }
                 }
             }
+        }
+    }
+
+    /// A connection's deadline fired: WebSocket ping/close, closing grace, idle or head/body
+    /// timeout.
+    fn conn_timer(&mut self, slot: usize, generation: u64, at: Instant, now: Instant) {
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
+        if c.generation != generation || c.timer_at != Some(at) {
+            return; // a stale entry
+        }
+        c.timer_at = None;
+        if now < c.deadline {
+            arm(&mut self.timers, c, slot); // the deadline moved on meanwhile
+            return;
+        }
+        if c.phase == Phase::WebSocket || (c.phase == Phase::Closing && c.ws.is_some()) {
+            self.ws_timer(slot);
+            return;
+        }
+        if c.phase == Phase::Closing {
+            self.close(slot); // the peer stopped reading our last bytes
+            return;
+        }
+        if c.phase != Phase::Reading {
+            return;
+        }
+        if c.inbuf.is_empty() && c.parser.is_idle() {
+            self.close(slot); // idle keep-alive connection
+        } else {
+            self.fail(slot, HttpError::Timeout);
         }
     }
 }
