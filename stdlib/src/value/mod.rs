@@ -174,6 +174,18 @@ impl Value {
         }
     }
 
+    /// Size for the runtime's value limit: strings and bytes by length, lists and objects at 16
+    /// bytes per element (not counting what the elements hold). O(1).
+    pub fn shallow_size(&self) -> usize {
+        match self {
+            Value::Str(s) => s.len(),
+            Value::Bytes(b) => b.len(),
+            Value::List(l) => l.len().saturating_mul(16),
+            Value::Object(o) => o.entries.len().saturating_mul(16),
+            _ => 0,
+        }
+    }
+
     /// Reads a member: object key, or list index by number.
     pub fn member(&self, key: &str) -> Option<Value> {
         match self {

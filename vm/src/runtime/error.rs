@@ -25,6 +25,24 @@ pub enum RuntimeError {
 }
 
 impl RuntimeError {
+    /// The error of statement `st` of feature set `fs`: its text, feature set, business
+    /// activity, why, and the bound names it quotes.
+    pub fn of_statement(
+        prog: &crate::loader::Loaded,
+        fs: &arovm_compiler::bytecode::FeatureSetCode,
+        st: &arovm_compiler::bytecode::StmtInfo,
+        detail: String,
+        trace: Vec<(String, String)>,
+    ) -> RuntimeError {
+        RuntimeError::Action {
+            text: prog.s(st.text).to_string(),
+            feature: prog.s(fs.name).to_string(),
+            activity: prog.s(fs.activity).to_string(),
+            detail,
+            trace,
+        }
+    }
+
     /// The text `arovm run` prints (to stdout, like the reference).
     pub fn render(&self) -> String {
         match self {

@@ -164,7 +164,13 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
         // The suspended action (the op before pc) failed in the driver.
         if let Some(Op::Action(i)) = f.pc.checked_sub(1).and_then(|p| fs.code.get(p)) {
             let st = &fs.stmts[*i as usize];
-            return Halt::Failed(statement_error(cx.prog, fs, st, detail, Vec::new()));
+            return Halt::Failed(RuntimeError::of_statement(
+                cx.prog,
+                fs,
+                st,
+                detail,
+                Vec::new(),
+            ));
         }
         return Halt::Failed(RuntimeError::Expr(detail));
     }
@@ -536,13 +542,13 @@ fn action(
     };
     match outcome {
         Ok(Outcome::Bind(v)) => {
-            let size = shallow_size(&v);
+            let size = v.shallow_size();
             if size > cx.host.limits.max_value_bytes {
                 let detail = format!(
                     "Value too large: {size} bytes, over the limit of {} bytes (AROVM_MAX_VALUE_BYTES)",
                     cx.host.limits.max_value_bytes
                 );
-                return Err(statement_error(prog, fs, st, detail, Vec::new()));
+                return Err(RuntimeError::of_statement(prog, fs, st, detail, Vec::new()));
             }
             if result_slot != NONE {
                 f.slots[result_slot as usize] = Some(v);
@@ -562,7 +568,13 @@ fn action(
         }
         Err(e) => {
             let detail = if e.thrown { String::new() } else { e.detail };
-            return Err(statement_error(prog, fs, st, detail, trace(cx, f, fs, st)));
+            return Err(RuntimeError::of_statement(
+                prog,
+                fs,
+                st,
+                detail,
+                trace(cx, f, fs, st),
+            ));
         }
     }
     let spawned = cx.host.take_spawns(prog);
@@ -573,41 +585,11 @@ fn action(
                 "Emit depth limit reached: {} handlers deep (AROVM_MAX_EMIT_DEPTH); do the handlers emit their own events?",
                 f.depth
             );
-            return Err(statement_error(prog, fs, st, detail, Vec::new()));
+            return Err(RuntimeError::of_statement(prog, fs, st, detail, Vec::new()));
         }
         return Ok(Some(Halt::WaitChildren(spawned)));
     }
     Ok(None)
-}
-
-/// The runtime error of statement `st`: its text, feature set, business activity, why, and the
-/// bound names it quotes.
-fn statement_error(
-    prog: &Loaded,
-    fs: &FeatureSetCode,
-    st: &arovm_compiler::bytecode::StmtInfo,
-    detail: String,
-    trace: Vec<(String, String)>,
-) -> RuntimeError {
-    RuntimeError::Action {
-        text: prog.s(st.text).to_string(),
-        feature: prog.s(fs.name).to_string(),
-        activity: prog.s(fs.activity).to_string(),
-        detail,
-        trace,
-    }
-}
-
-/// A value's size for the value limit: strings and bytes by length, lists and objects at 16
-/// bytes per element (not counting what the elements hold). O(1).
-fn shallow_size(v: &Value) -> usize {
-    match v {
-        Value::Str(s) => s.len(),
-        Value::Bytes(b) => b.len(),
-        Value::List(l) => l.len().saturating_mul(16),
-        Value::Object(o) => o.entries.len().saturating_mul(16),
-        _ => 0,
-    }
 }
 
 /// The reference's `Trace:` entries: the result and object names (bases and specifiers) that are
