@@ -1,6 +1,13 @@
 # arovm — build, test, conformance, bench. `make test` is what CI runs.
 CARGO ?= cargo
 AROVM := target/release/arovm
+# Python packages the tests and benches install go into this virtual environment, never into the
+# system Python.
+VENV := target/venv
+VPY := $(VENV)/bin/python
+
+$(VENV):
+	python3 -m venv $(VENV)
 
 .PHONY: build test unit conformance lint fmt bench run-example clean autobahn e2e e2e-deps profile bench-plot attack
 
@@ -31,9 +38,9 @@ bench: build
 	bash bench/run.sh
 
 # PNG of bench/results/bench.csv (one panel per scenario, one line per server, across runs).
-bench-plot:
-	python3 -c 'import matplotlib' 2>/dev/null || pip install -q matplotlib
-	python3 bench/plot.py bench/results/bench.csv bench/results/bench.png
+bench-plot: $(VENV)
+	$(VPY) -c 'import matplotlib' 2>/dev/null || $(VPY) -m pip install -q matplotlib
+	$(VPY) bench/plot.py bench/results/bench.csv bench/results/bench.png
 
 # Flame graph + top-20 hot functions + per-action table for one scenario:
 # make profile SCENARIO=http|post-broadcast|ws-broadcast|ws-echo|tcp-echo
@@ -51,13 +58,13 @@ autobahn: build
 	bash autobahn/run-arovm.sh
 
 # End-to-end tests with real clients (Python websockets, headless Chromium); installs them if missing.
-e2e-deps:
-	python3 -c 'import websockets' 2>/dev/null || pip install -q websockets
+e2e-deps: $(VENV)
+	$(VPY) -c 'import websockets' 2>/dev/null || $(VPY) -m pip install -q websockets
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	test -d tests/e2e/node_modules/playwright-core || (cd tests/e2e && npm install --silent --no-audit --no-fund)
 
 e2e: build e2e-deps
-	python3 tests/e2e/ws_python.py
+	$(VPY) tests/e2e/ws_python.py
 	node tests/e2e/webchat.mjs
 
 # Fuzzing: make fuzz (each target FUZZ_SECS=600), make fuzz-smoke (5 s each), make fuzz-build.

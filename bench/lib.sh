@@ -56,7 +56,7 @@ start_server() {
     ceiling) $TS0 "$CEILING" "$port" >/dev/null 2>&1 & ;;
     hyper|tokio-tungstenite) $TS0 "$PEER_RUST" "$port" >/dev/null 2>&1 & ;;
     node) $TS0 node bench/peers/node/server.js "$port" >/dev/null 2>&1 & ;;
-    python) $TS0 python3 bench/peers/python/server.py "$port" >/dev/null 2>&1 & ;;
+    python) $TS0 target/venv/bin/python bench/peers/python/server.py "$port" >/dev/null 2>&1 & ;;
   esac
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")

@@ -9,5 +9,7 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
 fi
 [ -d bench/peers/node/node_modules/ws ] || (cd bench/peers/node && npm install --silent --no-audit --no-fund)
-python3 -c 'import websockets' 2>/dev/null || pip install -q websockets
+# Python packages go into the build's virtual environment (target/venv), not the system Python.
+[ -x target/venv/bin/python ] || python3 -m venv target/venv
+target/venv/bin/python -c 'import websockets' 2>/dev/null || target/venv/bin/python -m pip install -q websockets
 (cd bench/peers/rust && CARGO_TARGET_DIR=target cargo build --release --quiet)
