@@ -41,6 +41,11 @@ fn id_of(v: &Value) -> Option<Value> {
 }
 
 impl Repositories {
+    /// Every repository's name and number of entries (metrics).
+    pub fn sizes(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.map.iter().map(|(k, r)| (k.as_str(), r.rows.len()))
+    }
+
     /// The repository called `name` (created empty on first use).
     pub fn get(&mut self, name: &str) -> &mut Repository {
         self.map.entry(name.to_string()).or_default()

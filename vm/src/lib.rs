@@ -9,3 +9,4 @@ pub mod loader;
 pub mod net;
 pub mod reactor;
 pub mod runtime;
+pub mod telemetry;

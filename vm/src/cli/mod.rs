@@ -35,7 +35,8 @@ enum Cmd {
     Test(TestCmd),
 }
 
-/// Compile an app directory in memory and run it (or run an .arob file).
+/// Compile an app directory in memory and run it (or run an .arob file). `arovm app.arob
+/// [FLAGS]` takes the same flags.
 #[derive(FromArgs)]
 #[argh(subcommand, name = "run")]
 struct RunCmd {
@@ -57,42 +58,29 @@ struct RunCmd {
     /// put a failed handler's runtime error into its HTTP 500 body (development only)
     #[argh(switch)]
     debug_errors: bool,
-}
-
-/// Options of `arovm app.arob [--port N] [--bind ADDR] [--keep-alive]`.
-#[derive(FromArgs)]
-struct FileCmd {
-    /// the .arob file
-    #[argh(positional)]
-    path: PathBuf,
-    /// keep serving after Application-Start returns, until SIGINT/SIGTERM
-    #[argh(switch)]
-    keep_alive: bool,
-    /// HTTP port (overrides openapi.yaml and ARO_HTTP_PORT)
+    /// log format: text (default) or json (also AROVM_LOG_FORMAT); levels: ARO_LOG_LEVEL
     #[argh(option)]
-    port: Option<u16>,
-    /// address or host name servers bind to (default 0.0.0.0, or AROVM_BIND)
+    log_format: Option<String>,
+    /// no access lines (also AROVM_ACCESS_LOG=off)
+    #[argh(switch)]
+    no_access_log: bool,
+    /// serve /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9100 (AROVM_ADMIN)
     #[argh(option)]
-    bind: Option<String>,
-    /// print per-feature-set and per-action counts and time to stderr at exit
-    #[argh(switch)]
-    profile_actions: bool,
-    /// put a failed handler's runtime error into its HTTP 500 body (development only)
-    #[argh(switch)]
-    debug_errors: bool,
-}
-
-/// The flags `run` and `arovm app.arob` share.
-struct Flags {
-    port: Option<u16>,
-    bind: Option<String>,
-    keep_alive: bool,
-    profile_actions: bool,
-    debug_errors: bool,
+    admin: Option<String>,
+    /// proxies (CIDR, comma-separated) whose X-Forwarded-For/Forwarded name the client
+    /// (AROVM_TRUSTED_PROXIES)
+    #[argh(option)]
+    trusted_proxy: Vec<String>,
+    /// PEM certificate chain: serve HTTPS and WSS (AROVM_TLS_CERT)
+    #[argh(option)]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (AROVM_TLS_KEY)
+    #[argh(option)]
+    tls_key: Option<PathBuf>,
 }
 
 /// Run options from the flags and the environment; an invalid setting is an error at start-up.
-fn options(f: Flags) -> Result<RunOptions, String> {
+fn options(f: &RunCmd) -> Result<RunOptions, String> {
     let mut o = RunOptions::from_env()?;
     if let Some(b) = &f.bind {
         o.bind = crate::driver::resolve_bind(b).map_err(|e| format!("--bind: {e}"))?;
@@ -101,13 +89,35 @@ fn options(f: Flags) -> Result<RunOptions, String> {
     o.keep_alive = f.keep_alive;
     o.profile_actions = f.profile_actions;
     o.debug_errors = f.debug_errors;
+    if let Some(fmt) = &f.log_format {
+        o.log_format =
+            crate::driver::parse_log_format(fmt).map_err(|e| format!("--log-format: {e}"))?;
+    }
+    if f.no_access_log {
+        o.access_log = false;
+    }
+    if let Some(a) = &f.admin {
+        o.admin = Some(crate::driver::parse_admin(a).map_err(|e| format!("--admin: {e}"))?);
+    }
+    for t in &f.trusted_proxy {
+        o.trusted_proxies.extend(
+            crate::net::http::forwarded::parse_list(t)
+                .map_err(|e| format!("--trusted-proxy: {e}"))?,
+        );
+    }
+    if f.tls_cert.is_some() {
+        o.tls_cert = f.tls_cert.clone();
+    }
+    if f.tls_key.is_some() {
+        o.tls_key = f.tls_key.clone();
+    }
     Ok(o)
 }
 
-/// Runs `path` with the flags, or reports a configuration error (exit 3).
-fn run_with(path: &Path, f: Flags) -> i32 {
-    match options(f) {
-        Ok(o) => run_path(path, o),
+/// Runs `r.path` with its flags, or reports a configuration error (exit 3).
+fn run_with(r: &RunCmd) -> i32 {
+    match options(r) {
+        Ok(o) => run_path(&r.path, o),
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_INPUT
@@ -159,17 +169,12 @@ pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().collect();
     let strs: Vec<&str> = args.iter().map(String::as_str).collect();
     if args.len() >= 2 && args[1].ends_with(".arob") {
-        return match FileCmd::from_args(&["arovm"], &strs[1..]) {
-            Ok(f) => run_with(
-                &f.path,
-                Flags {
-                    port: f.port,
-                    bind: f.bind,
-                    keep_alive: f.keep_alive,
-                    profile_actions: f.profile_actions,
-                    debug_errors: f.debug_errors,
-                },
-            ),
+        return match RunCmd::from_args(&["arovm"], &strs[1..]) {
+            Ok(r) => run_with(&r),
+            Err(e) if e.status.is_ok() => {
+                println!("{}", e.output);
+                0
+            }
             Err(e) => {
                 eprintln!("{}", e.output);
                 EXIT_INPUT
@@ -188,7 +193,11 @@ pub fn main() -> i32 {
         }
     };
     if cli.version {
-        println!("arovm {}", env!("CARGO_PKG_VERSION"));
+        println!(
+            "arovm {} ({})",
+            env!("CARGO_PKG_VERSION"),
+            option_env!("AROVM_GIT_REVISION").unwrap_or("unknown revision")
+        );
         return 0;
     }
     match cli.cmd {
@@ -198,16 +207,7 @@ pub fn main() -> i32 {
             );
             EXIT_INPUT
         }
-        Some(Cmd::Run(r)) => run_with(
-            &r.path,
-            Flags {
-                port: r.port,
-                bind: r.bind,
-                keep_alive: r.keep_alive,
-                profile_actions: r.profile_actions,
-                debug_errors: r.debug_errors,
-            },
-        ),
+        Some(Cmd::Run(r)) => run_with(&r),
         Some(Cmd::Test(t)) => match load_any(&t.dir) {
             Ok(l) => run_tests(&l),
             Err(code) => code,

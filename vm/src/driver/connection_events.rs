@@ -74,7 +74,14 @@ pub(super) struct WsState {
     tcp_data: Vec<usize>,
     tcp_disconnect: Vec<usize>,
     queues: IdMap<u64, ConnQueue>,
-    fibers: IdMap<FiberId, u64>,
+    fibers: IdMap<FiberId, (u64, usize)>,
+}
+
+impl WsState {
+    /// WebSocket/TCP events waiting for a handler, over all connections.
+    pub(super) fn queued_events(&self) -> usize {
+        self.queues.values().map(|q| q.pending.len()).sum()
+    }
 }
 
 fn now_iso() -> String {
@@ -230,7 +237,9 @@ impl Driver<'_> {
                 q.running = handlers.len();
                 for fs in handlers {
                     let fid = self.sched.spawn_tracked(fs, env.clone());
-                    self.ws.fibers.insert(fid, id);
+                    self.ws.fibers.insert(fid, (id, fs));
+                    self.sched
+                        .set_trace(fid, ("connection_id", Rc::from(id.to_string())));
                 }
                 return;
             }
@@ -259,7 +268,7 @@ impl Driver<'_> {
             q.running = handlers.len();
             for fs in handlers {
                 let fid = self.sched.spawn_tracked(fs, env.clone());
-                self.ws.fibers.insert(fid, id);
+                self.ws.fibers.insert(fid, (id, fs));
             }
             return;
         }
@@ -267,11 +276,11 @@ impl Driver<'_> {
 
     /// A handler fiber finished: report a failure, start the connection's next event.
     pub(super) fn ws_handler_done(&mut self, fid: FiberId, ending: Ending) {
-        let Some(id) = self.ws.fibers.remove(&fid) else {
+        let Some((id, fs)) = self.ws.fibers.remove(&fid) else {
             return;
         };
         if let Ending::Failed(e) = ending {
-            eprintln!("Handler error: {}", e.render());
+            e.log_failure(self.prog, fs, &[("connection_id", &id.to_string())]);
         }
         if let Some(q) = self.ws.queues.get_mut(&id) {
             q.running = q.running.saturating_sub(1);

@@ -4,12 +4,14 @@
 //! responses, and runs the application lifecycle: Application-Start, Keepalive until a signal,
 //! a bounded drain, Application-End.
 
+mod admin;
 mod connection_events;
 mod options;
 mod reply;
+mod servers;
 mod shutdown;
 
-pub use options::{resolve_bind, RunOptions};
+pub use options::{parse_admin, parse_log_format, resolve_bind, RunOptions};
 
 use crate::idmap::IdMap;
 use crate::loader::Loaded;
@@ -23,9 +25,8 @@ use crate::reactor::{ConnId, Inbound, Reactor};
 use crate::runtime::app::response_lines;
 use crate::runtime::fiber::FiberId;
 use crate::runtime::scheduler::{Ending, Scheduler};
-use arovm_stdlib::action::{Host, HttpCall, IoRequest};
+use arovm_stdlib::action::{HttpCall, IoRequest};
 use arovm_stdlib::value::{from_json, to_json, Value};
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,8 @@ struct Pending {
     head_only: bool,
     keep_alive: bool,
     path: String,
+    /// The request id (failure log and 500 body).
+    id: Rc<str>,
 }
 
 struct Driver<'p> {
@@ -47,6 +50,8 @@ struct Driver<'p> {
     pending: IdMap<FiberId, Pending>,
     opts: RunOptions,
     shutting_down: bool,
+    /// Application-Start finished or waits in Keepalive (`/readyz`).
+    started: bool,
     /// Outbound requests in flight: tag → waiting fiber.
     clients: IdMap<u64, FiberId>,
     next_tag: u64,
@@ -59,10 +64,13 @@ struct Driver<'p> {
     /// Per feature set: it (or a template) names a request variable, so a request it handles
     /// needs the request env built (see [`REQUEST_ENV_NAMES`]).
     reads_request: Vec<bool>,
+    /// Per feature set: its name as a metrics label.
+    route_labels: Vec<std::sync::Arc<String>>,
 }
 
 /// Runs the app; returns the process exit code (0 ok, 1 runtime error).
 pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
+    crate::telemetry::log::configure(opts.log_level, opts.log_format, opts.access_log);
     let mut d = Driver {
         prog,
         sched: Scheduler::new(prog),
@@ -71,15 +79,30 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         pending: IdMap::default(),
         opts,
         shutting_down: false,
+        started: false,
         clients: IdMap::default(),
         next_tag: 1,
         ws: connection_events::WsState::new(prog),
         other_endings: IdMap::default(),
         send_waiters: Vec::new(),
         reads_request: prog.mentioning(REQUEST_ENV_NAMES),
+        route_labels: prog
+            .program
+            .feature_sets
+            .iter()
+            .map(|f| std::sync::Arc::new(prog.s(f.name).to_string()))
+            .collect(),
     };
     if d.opts.profile_actions {
         d.sched.host.profile = Some(Box::default());
+    }
+    if let Err(e) = d.start_admin() {
+        crate::telemetry::log::emit(
+            crate::telemetry::log::Level::Fatal,
+            "cannot start the admin listener",
+            &[("error", crate::telemetry::log::Field::Str(&e))],
+        );
+        return 1;
     }
     let code = d.lifecycle();
     // Frames queued in the last turn (a farewell broadcast in Application-End) still leave.
@@ -101,7 +124,7 @@ impl Driver<'_> {
         let Some(start) = self.prog.feature_set("Application-Start", None) else {
             self.sched
                 .host
-                .print("Runtime error: Entry point not found: 'Application-Start'");
+                .error("Runtime error: Entry point not found: 'Application-Start'");
             return 1;
         };
         let root = self.sched.spawn_tracked(start, Vec::new());
@@ -116,10 +139,11 @@ impl Driver<'_> {
                     (Rc::from("error"), Value::str(&summary)),
                 ]);
                 self.application_end("Error", shutdown);
-                self.sched.host.print(&e.render());
+                self.sched.host.error(&e.render());
                 1
             }
             Ending::Done(resp, vars, _) => {
+                self.started = true;
                 if self.opts.keep_alive && self.listening() {
                     while !self.shutting_down {
                         self.turn();
@@ -153,7 +177,7 @@ impl Driver<'_> {
                 .spawn_tracked(end, vec![(Rc::from("shutdown"), shutdown)]);
             self.sched.unbudgeted(id);
             if let Ending::Failed(e) = self.until_done(id) {
-                self.sched.host.print(&format!(
+                self.sched.host.error(&format!(
                     "[Runtime] Application-End handler failed: {}",
                     e.summary()
                 ));
@@ -191,6 +215,9 @@ impl Driver<'_> {
     /// Waits for the next event (network, timer, signal) and handles it. False when there is
     /// nothing that could ever happen.
     fn turn(&mut self) -> bool {
+        if !self.started && self.sched.in_keepalive() {
+            self.started = true;
+        }
         self.sched.run_ready();
         self.perform_io();
         self.answer_finished();
@@ -221,7 +248,11 @@ impl Driver<'_> {
                     .reactor
                     .as_ref()
                     .is_some_and(|r| r.open_connections() > 0));
-        if active {
+        // The admin listener alone keeps the loop polling while a timer is due, but cannot keep
+        // a console app alive.
+        let admin =
+            timeout.is_some() && self.reactor.as_ref().is_some_and(Reactor::admin_listening);
+        if active || admin {
             let events = match self.reactor.as_mut() {
                 Some(r) => r.poll(timeout),
                 None => Vec::new(),
@@ -277,6 +308,7 @@ impl Driver<'_> {
                     self.sched.resume(fid, result.map(client_value));
                 }
             }
+            Inbound::Admin { conn, method, path } => self.admin_request(conn, &method, &path),
             Inbound::Shutdown => {
                 self.shutting_down = true;
                 if let Some(r) = self.reactor.as_mut() {
@@ -284,7 +316,12 @@ impl Driver<'_> {
                 }
                 self.sched.release_keepalive();
             }
-            Inbound::Request { conn, req, peer } => {
+            Inbound::Request {
+                conn,
+                req,
+                peer,
+                id,
+            } => {
                 crate::reactor::fault_injection(&req, "driver");
                 let head_only = req.method == "HEAD";
                 let keep_alive = req.keep_alive() && !self.shutting_down;
@@ -305,6 +342,9 @@ impl Driver<'_> {
                 };
                 match self.router.route(method, trimmed) {
                     Routed::Handler { fs, params, arrays } => {
+                        if let Some(r) = self.reactor.as_mut() {
+                            r.set_route(conn, self.route_labels[fs].clone());
+                        }
                         let env = if self.reads_request[fs] || !req.body.is_empty() {
                             request_env(&req, &params, &arrays, &peer.ip().to_string())
                         } else {
@@ -313,6 +353,7 @@ impl Driver<'_> {
                         match env {
                             Ok(env) => {
                                 let fid = self.sched.spawn_tracked(fs, env);
+                                self.sched.set_trace(fid, ("request_id", id.clone()));
                                 self.pending.insert(
                                     fid,
                                     Pending {
@@ -321,6 +362,7 @@ impl Driver<'_> {
                                         head_only,
                                         keep_alive,
                                         path,
+                                        id,
                                     },
                                 );
                             }
@@ -372,16 +414,9 @@ impl Driver<'_> {
     /// A request's handler failed: the full error goes to stderr under a request id; the client
     /// gets a generic 500 with that id (the error too with `--debug-errors`).
     fn handler_failed(&mut self, p: &Pending, e: &crate::runtime::error::RuntimeError) -> Response {
-        let id = self.sched.host.new_id();
-        let fs = &self.prog.program.feature_sets[p.fs];
-        eprintln!(
-            "[{}] request {id} {} failed:\n{}",
-            self.prog.s(fs.name),
-            p.path,
-            e.render()
-        );
+        e.log_failure(self.prog, p.fs, &[("request_id", &p.id), ("path", &p.path)]);
         let full = e.summary_full();
-        reply::failure(&id, self.opts.debug_errors.then_some(full.as_str()))
+        reply::failure(&p.id, self.opts.debug_errors.then_some(full.as_str()))
     }
 
     /// Performs the I/O fibers are suspended on.
@@ -440,8 +475,9 @@ impl Driver<'_> {
 
     fn ensure_reactor(&mut self) -> Result<&mut Reactor, String> {
         if self.reactor.is_none() {
-            let r = Reactor::new(Limits::from_env())
+            let mut r = Reactor::new(Limits::from_env())
                 .map_err(|e| format!("Cannot create the event loop: {e}"))?;
+            r.set_trusted_proxies(self.opts.trusted_proxies.clone());
             self.reactor = Some(r);
         }
         self.reactor
@@ -476,25 +512,6 @@ impl Driver<'_> {
         Ok(())
     }
 
-    /// `Start the <socket-server>`: port from the statement (default 9000); `ARO_SOCKET_PORT`
-    /// overrides it, as in the reference.
-    fn start_socket(&mut self, port: Option<u16>) -> Result<Value, String> {
-        let port = self.opts.socket_port_env.or(port).unwrap_or(9000);
-        let bind = self.opts.bind;
-        let r = self.ensure_reactor()?;
-        match r.listen_tcp(SocketAddr::new(bind, port)) {
-            Ok(local) => {
-                self.sched
-                    .host
-                    .print(&format!("Socket Server started on port {}", local.port()));
-                Ok(Value::Null)
-            }
-            Err(e) => Err(format!(
-                "Cannot start the socket-server on port {port}: {e}"
-            )),
-        }
-    }
-
     /// `Connect`: starts a non-blocking connect; the fiber resumes with the connection id.
     fn tcp_connect(&mut self, fid: FiberId, host: &str, port: u16) -> Result<(), String> {
         let url = crate::net::http::client::Url {
@@ -508,75 +525,6 @@ impl Driver<'_> {
         self.ensure_reactor()?.tcp_connect(tag, addr)?;
         self.clients.insert(tag, fid);
         Ok(())
-    }
-
-    fn start_http(&mut self, port: Option<u16>, config: Option<Value>) -> Result<Value, String> {
-        let port = self
-            .opts
-            .port
-            .or(self.opts.http_port_env)
-            .or(port)
-            .unwrap_or(self.prog.program.http_port);
-        let bind = self.opts.bind;
-        let r = self.ensure_reactor()?;
-        if let Some(c) = &config {
-            apply_ws_config(&mut r.ws_config, c);
-        }
-        let announce = if r.ws_config.announced {
-            format!(" (WebSocket enabled on {})", r.ws_config.paths.join(", "))
-        } else {
-            String::new()
-        };
-        let addr = SocketAddr::new(bind, port);
-        match r.listen(addr) {
-            Ok(local) => {
-                self.sched.host.print(&format!(
-                    "HTTP Server started on port {}{announce}",
-                    local.port()
-                ));
-                Ok(Value::Null)
-            }
-            Err(e) => Err(format!("Cannot start the http-server on port {port}: {e}")),
-        }
-    }
-}
-
-/// `Start the <http-server> with { websocket: "/chat", maxMessageSize: N, maxFrameSize: N,
-/// origins: [...], pingInterval: ms }`; `websocket` may also be a list of paths.
-fn apply_ws_config(cfg: &mut crate::net::ws::config::WsConfig, c: &Value) {
-    let num = |k: &str| c.member(k).and_then(|v| v.as_i64()).filter(|&n| n > 0);
-    match c.member("websocket").as_ref() {
-        Some(Value::Str(p)) => {
-            cfg.paths = vec![p.to_string()];
-            cfg.announced = true;
-        }
-        Some(Value::List(l)) => {
-            cfg.paths = l
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect();
-            cfg.announced = true;
-        }
-        Some(Value::Bool(true)) => cfg.announced = true,
-        _ => {}
-    }
-    if let Some(n) = num("maxMessageSize") {
-        cfg.max_message = n as usize;
-    }
-    if let Some(n) = num("maxFrameSize") {
-        cfg.max_frame = n as usize;
-    }
-    if let Some(n) = num("maxQueue") {
-        cfg.max_queue = n as usize;
-    }
-    if let Some(n) = num("pingInterval") {
-        cfg.ping_interval = Duration::from_millis(n as u64);
-    }
-    if let Some(Value::List(l)) = c.member("origins").as_ref() {
-        cfg.origins = l
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
     }
 }
 

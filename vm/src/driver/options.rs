@@ -1,8 +1,11 @@
 //! How to run an app: the command line's flags and the environment (`AROVM_BIND`,
-//! `ARO_HTTP_PORT`, `ARO_SOCKET_PORT`), validated at start-up: a value that is set but invalid
-//! is an error, never a silent fallback.
+//! `ARO_HTTP_PORT`, `ARO_SOCKET_PORT`, logging, admin listener, trusted proxies, TLS files),
+//! validated at start-up: a value that is set but invalid is an error, never a silent fallback.
 
+use crate::net::http::forwarded::{self, Cidr};
+use crate::telemetry::log::{Format, Level};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
 /// How to run an app.
 #[derive(Clone, Debug)]
@@ -22,6 +25,21 @@ pub struct RunOptions {
     pub http_port_env: Option<u16>,
     /// `ARO_SOCKET_PORT`, validated at start-up.
     pub socket_port_env: Option<u16>,
+    /// Lowest level of runtime lines written (`ARO_LOG_LEVEL`, default info).
+    pub log_level: Level,
+    /// Text or JSON lines (`--log-format`, `AROVM_LOG_FORMAT`).
+    pub log_format: Format,
+    /// Access lines on (default) or off (`--no-access-log`, `AROVM_ACCESS_LOG=off`).
+    pub access_log: bool,
+    /// The admin listener (`--admin`, `AROVM_ADMIN`): /metrics, /healthz, /readyz.
+    pub admin: Option<SocketAddr>,
+    /// Proxies whose forwarding headers are believed (`--trusted-proxy`,
+    /// `AROVM_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<Cidr>,
+    /// PEM certificate chain for HTTPS/WSS (`--tls-cert`, `AROVM_TLS_CERT`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (`--tls-key`, `AROVM_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -34,6 +52,13 @@ impl Default for RunOptions {
             debug_errors: false,
             http_port_env: None,
             socket_port_env: None,
+            log_level: Level::Info,
+            log_format: Format::Text,
+            access_log: true,
+            admin: None,
+            trusted_proxies: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -48,8 +73,58 @@ impl RunOptions {
         }
         o.http_port_env = env_port("ARO_HTTP_PORT")?;
         o.socket_port_env = env_port("ARO_SOCKET_PORT")?;
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(v) = var("ARO_LOG_LEVEL") {
+            o.log_level = Level::parse(&v).ok_or_else(|| {
+                format!("ARO_LOG_LEVEL={v:?}: use trace, debug, info, warning, error or fatal")
+            })?;
+        }
+        if let Some(v) = var("AROVM_LOG_FORMAT") {
+            o.log_format = parse_log_format(&v).map_err(|e| format!("AROVM_LOG_FORMAT: {e}"))?;
+        }
+        if let Some(v) = var("AROVM_ACCESS_LOG") {
+            o.access_log = match v.trim().to_ascii_lowercase().as_str() {
+                "on" | "1" | "true" | "yes" => true,
+                "off" | "0" | "false" | "no" => false,
+                _ => return Err(format!("AROVM_ACCESS_LOG={v:?}: use on or off")),
+            };
+        }
+        if let Some(v) = var("AROVM_ADMIN") {
+            o.admin = Some(parse_admin(&v).map_err(|e| format!("AROVM_ADMIN: {e}"))?);
+        }
+        if let Some(v) = var("AROVM_TRUSTED_PROXIES") {
+            o.trusted_proxies =
+                forwarded::parse_list(&v).map_err(|e| format!("AROVM_TRUSTED_PROXIES: {e}"))?;
+        }
+        o.tls_cert = var("AROVM_TLS_CERT").map(PathBuf::from);
+        o.tls_key = var("AROVM_TLS_KEY").map(PathBuf::from);
         Ok(o)
     }
+}
+
+/// `text` or `json`.
+pub fn parse_log_format(text: &str) -> Result<Format, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(Format::Text),
+        "json" => Ok(Format::Json),
+        _ => Err(format!("{text:?}: use text or json")),
+    }
+}
+
+/// The admin listener's address: `HOST:PORT` or a bare port (then 127.0.0.1).
+pub fn parse_admin(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{text:?}: use HOST:PORT, e.g. 127.0.0.1:9100"))?;
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| format!("{text:?}: {port:?} is not a port"))?;
+    let ip = resolve_bind(host.trim_start_matches('[').trim_end_matches(']'))?;
+    Ok(SocketAddr::new(ip, port))
 }
 
 /// A port from the environment: unset → `None`, set → a valid port or an error.

@@ -4,8 +4,37 @@
 
 use mio::net::TcpStream;
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
+use std::time::Instant;
+
+/// What one connection moved, for its access line.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct Traffic {
+    /// Bytes read.
+    pub bytes_in: u64,
+    /// Bytes written.
+    pub bytes_out: u64,
+    /// WebSocket messages (or TCP reads) received.
+    pub msgs_in: u64,
+    /// WebSocket messages (or TCP sends) queued.
+    pub msgs_out: u64,
+}
+
+/// The request a connection is answering: what its access line and metrics need.
+#[derive(Debug)]
+pub struct Current {
+    /// Request method.
+    pub method: String,
+    /// Request path (no query).
+    pub path: String,
+    /// Request id (`X-Request-ID`).
+    pub id: Rc<str>,
+    /// When the request was complete.
+    pub at: Instant,
+    /// The route's operationId, once the driver has routed it.
+    pub route: Option<std::sync::Arc<String>>,
+}
 
 /// Where a connection is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +104,21 @@ pub struct Conn {
     pub in_body: bool,
     /// The driver asked to stop reading (too many of this connection's events unhandled).
     pub app_paused: bool,
+    /// The counters of its kind (`http`, `websocket`, `tcp`).
+    pub meters: &'static crate::telemetry::metrics::KindMeters,
+    /// When the connection was accepted or made.
+    pub opened: Instant,
+    /// The client's address: the peer's, or the one a trusted proxy named.
+    pub client: IpAddr,
+    /// Bytes and messages each way.
+    pub traffic: Traffic,
+    /// The request being answered.
+    pub current: Option<Box<Current>>,
+    /// Why the connection is closing, when not normally (`timeout`, `protocol_error`).
+    pub close_cause: Option<&'static str>,
+    /// Accepted by the admin listener: its requests go to the driver's admin endpoints and
+    /// are neither logged nor counted.
+    pub admin: bool,
 }
 
 impl Conn {
@@ -104,6 +148,13 @@ impl Conn {
             head_started: false,
             in_body: false,
             app_paused: false,
+            meters: &crate::telemetry::metrics::NET.http,
+            opened: Instant::now(),
+            client: peer.ip(),
+            traffic: Traffic::default(),
+            current: None,
+            close_cause: None,
+            admin: false,
         }
     }
 
@@ -116,7 +167,10 @@ impl Conn {
         if self.out.is_empty() {
             while done < bytes.len() {
                 match self.stream.write(&bytes[done..]) {
-                    Ok(n) => done += n,
+                    Ok(n) => {
+                        done += n;
+                        self.count_out(n);
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
@@ -127,6 +181,41 @@ impl Conn {
             self.queue(Rc::from(&bytes[done..]));
         }
         Ok(())
+    }
+
+    /// Moves the connection to another kind's counters (an upgrade to WebSocket, a TCP
+    /// connection).
+    pub fn set_kind(&mut self, meters: &'static crate::telemetry::metrics::KindMeters) {
+        if !std::ptr::eq(self.meters, meters) {
+            self.meters.open.dec();
+            meters.open.inc();
+            meters.opened.inc();
+            self.meters = meters;
+        }
+    }
+
+    /// Counts bytes read.
+    pub fn count_in(&mut self, n: usize) {
+        self.traffic.bytes_in += n as u64;
+        self.meters.bytes_in.inc_by(n as u64);
+    }
+
+    /// Counts bytes written.
+    pub fn count_out(&mut self, n: usize) {
+        self.traffic.bytes_out += n as u64;
+        self.meters.bytes_out.inc_by(n as u64);
+    }
+
+    /// Counts a message received.
+    pub fn message_in(&mut self) {
+        self.traffic.msgs_in += 1;
+        self.meters.msgs_in.inc();
+    }
+
+    /// Counts a message queued for sending.
+    pub fn message_out(&mut self) {
+        self.traffic.msgs_out += 1;
+        self.meters.msgs_out.inc();
     }
 
     /// Queues bytes for writing.

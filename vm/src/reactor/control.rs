@@ -29,6 +29,15 @@ impl Reactor {
         }
     }
 
+    /// Output bytes queued over all connections, and on the connection with the most.
+    pub fn queued_output(&self) -> (usize, usize) {
+        self.conns
+            .iter()
+            .flatten()
+            .map(|c| c.out_bytes)
+            .fold((0, 0), |(sum, max), b| (sum + b, max.max(b)))
+    }
+
     /// Closes every connection now (the drain ran out): each WebSocket/TCP one reports its
     /// Disconnect once.
     pub fn close_all(&mut self) {

@@ -34,6 +34,7 @@ impl Reactor {
             match c.stream.read(&mut self.read_buf) {
                 Ok(0) => c.eof = true,
                 Ok(n) => {
+                    c.count_in(n);
                     c.inbuf.extend_from_slice(&self.read_buf[..n]);
                     // A short read drained the socket: the next byte that arrives raises a new
                     // readiness edge, so reading again now would only cost an EAGAIN. After a
@@ -95,7 +96,9 @@ impl Reactor {
             Ok((used, progress)) => {
                 c.inbuf.drain(..used);
                 match progress {
-                    Progress::Complete(req) if crate::net::ws::upgrade::wants_upgrade(&req) => {
+                    Progress::Complete(req)
+                        if !c.admin && crate::net::ws::upgrade::wants_upgrade(&req) =>
+                    {
                         c.head_started = false;
                         c.in_body = false;
                         self.upgrade(slot, req);
@@ -113,8 +116,23 @@ impl Reactor {
                             slot,
                             generation: c.generation,
                         };
-                        let peer = c.peer;
-                        self.inbound.push(Inbound::Request { conn, req, peer });
+                        if c.admin {
+                            let path = req.target.split('?').next().unwrap_or("/").to_string();
+                            let method = req.method.clone();
+                            self.inbound.push(Inbound::Admin { conn, method, path });
+                            return;
+                        }
+                        let port = c.peer.port();
+                        let Some(id) = self.begin_request(slot, &req) else {
+                            return;
+                        };
+                        let peer = std::net::SocketAddr::new(self.client_of(slot), port);
+                        self.inbound.push(Inbound::Request {
+                            conn,
+                            req,
+                            peer,
+                            id,
+                        });
                     }
                     Progress::Partial {
                         in_body,
@@ -155,10 +173,20 @@ impl Reactor {
         let Some(Some(c)) = self.conns.get_mut(slot) else {
             return;
         };
-        let bytes = Response::error(e.status(), e.message()).encode(false, false, &date);
+        let status = e.status();
+        let id = c.current.as_ref().map(|r| r.id.clone());
+        let bytes =
+            Response::error(status, e.message()).encode_for(false, false, &date, id.as_deref());
         c.inbuf.clear();
         c.phase = Phase::Closing;
+        c.close_cause = Some(if status == 408 {
+            "timeout"
+        } else {
+            "protocol_error"
+        });
+        let n = bytes.len();
         c.queue(Rc::from(bytes));
+        self.request_done(slot, status, n);
         self.flush(slot);
     }
 
@@ -174,9 +202,15 @@ impl Reactor {
         // After the client's FIN, requests it pipelined before it are still answered; the last
         // one says `Connection: close`.
         let keep = keep_alive && !self.draining && !(c.eof && c.inbuf.is_empty());
-        let bytes = resp.encode(head_only, keep, &date);
+        let id = c.current.as_ref().map(|r| r.id.clone());
+        let bytes = resp.encode_for(head_only, keep, &date, id.as_deref());
         c.phase = if keep { Phase::Reading } else { Phase::Closing };
-        if c.send(&bytes).is_err() {
+        let sent = c.send(&bytes);
+        self.request_done(conn.slot, resp.status, bytes.len());
+        let Some(Some(c)) = self.conns.get_mut(conn.slot) else {
+            return;
+        };
+        if sent.is_err() {
             return self.close(conn.slot);
         }
         // Keep-alive: the idle timeout; closing: the time the peer gets to read the response.

@@ -3,11 +3,13 @@
 //! limits and timeouts, and turns signals into an event. It knows nothing of fibers or values:
 //! it hands [`Inbound`] events to the driver and takes responses back.
 
+mod access;
 pub mod client;
 pub mod conn;
 mod control;
 mod http;
 pub mod limits;
+mod listeners;
 pub mod signals;
 mod tcp;
 pub mod timers;
@@ -93,8 +95,19 @@ pub enum Inbound {
         conn: ConnId,
         /// The request.
         req: Request,
-        /// The peer's address.
+        /// The client's address (the peer's, or the one a trusted proxy named).
         peer: SocketAddr,
+        /// The request id (`X-Request-ID`, access line, failure logs).
+        id: Rc<str>,
+    },
+    /// A request on the admin listener (answer with [`Reactor::respond`]).
+    Admin {
+        /// The connection.
+        conn: ConnId,
+        /// Request method.
+        method: String,
+        /// Request path (no query).
+        path: String,
     },
     /// SIGINT or SIGTERM.
     Shutdown,
@@ -167,7 +180,7 @@ pub struct Reactor {
     poll: Poll,
     events: Events,
     /// Listeners and whether each serves HTTP (false: a raw TCP socket server).
-    listeners: Vec<Option<(TcpListener, bool)>>,
+    listeners: Vec<Option<(TcpListener, listeners::Kind)>>,
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
     open: usize,
@@ -199,6 +212,10 @@ pub struct Reactor {
     stream_index: crate::idmap::IdMap<u64, usize>,
     /// Outbound connects in progress: slot → tag.
     connecting: crate::idmap::IdMap<usize, u64>,
+    /// Proxies whose forwarding headers are believed (`--trusted-proxy`).
+    trusted: Vec<crate::net::http::forwarded::Cidr>,
+    /// Request id source.
+    ids: access::RequestIds,
 }
 
 impl Reactor {
@@ -235,40 +252,9 @@ impl Reactor {
             ws_index: Default::default(),
             stream_index: Default::default(),
             connecting: Default::default(),
+            trusted: Vec::new(),
+            ids: access::RequestIds::new(),
         })
-    }
-
-    /// Starts an HTTP listener on `addr`; returns the bound address (port 0 picks a free one).
-    pub fn listen(&mut self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        self.listen_kind(addr, true)
-    }
-
-    fn listen_kind(&mut self, addr: SocketAddr, http: bool) -> std::io::Result<SocketAddr> {
-        if self.listeners.len() >= MAX_LISTENERS {
-            return Err(std::io::Error::other("too many listeners"));
-        }
-        let mut l = TcpListener::bind(addr)?;
-        let token = Token(LISTENER_BASE + self.listeners.len());
-        self.poll
-            .registry()
-            .register(&mut l, token, Interest::READABLE)?;
-        let local = l.local_addr()?;
-        self.listeners.push(Some((l, http)));
-        Ok(local)
-    }
-
-    /// Stops accepting (shutdown): listeners are closed, connections keep running.
-    pub fn close_listeners(&mut self) {
-        for l in self.listeners.iter_mut() {
-            if let Some((mut l, _)) = l.take() {
-                let _ = self.poll.registry().deregister(&mut l);
-            }
-        }
-    }
-
-    /// True while a listener is open.
-    pub fn is_listening(&self) -> bool {
-        self.listeners.iter().any(Option::is_some)
     }
 
     /// Connections currently open.
@@ -367,50 +353,16 @@ impl Reactor {
         self.pump(slot);
     }
 
-    fn accept(&mut self, index: usize) {
-        if self.accept_paused {
-            return;
-        }
-        loop {
-            let Some(Some((listener, http))) = self.listeners.get(index) else {
-                return;
-            };
-            let http = *http;
-            match listener.accept() {
-                Ok((stream, peer)) => {
-                    if self.open >= self.limits.max_connections {
-                        drop(stream); // over the limit: accepted and closed at once
-                        continue;
-                    }
-                    if http {
-                        self.add_conn(stream, peer);
-                    } else {
-                        self.add_tcp(stream, peer);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    // EMFILE/ENFILE and friends: pause accepting briefly instead of spinning.
-                    if e.raw_os_error() != Some(103) {
-                        self.accept_paused = true;
-                        self.timers.add(
-                            Instant::now() + Duration::from_millis(100),
-                            TimerKey::Accept,
-                        );
-                    }
-                    return;
-                }
-            }
-        }
-    }
-
-    fn add_conn(&mut self, stream: TcpStream, peer: SocketAddr) {
+    fn add_conn(&mut self, stream: TcpStream, peer: SocketAddr, admin: bool) {
         let Some(slot) = self.register_stream(stream, peer, Phase::Reading, Interest::READABLE)
         else {
             return;
         };
         if let Some(Some(c)) = self.conns.get_mut(slot) {
+            c.admin = admin;
+            if admin {
+                c.set_kind(&crate::telemetry::metrics::NET.admin);
+            }
             // A new connection must send its first request head within the head timeout.
             c.head_started = true;
             c.deadline = self.now + self.limits.head_timeout;
@@ -459,6 +411,7 @@ impl Reactor {
             match c.stream.write_vectored(&slices[..k]) {
                 Ok(n) => {
                     c.out_bytes -= n;
+                    c.count_out(n);
                     let mut left = n;
                     while left > 0 {
                         let front_left = c.out[0].len() - c.out_pos;
@@ -520,20 +473,26 @@ impl Reactor {
                     .tcp_reason
                     .take()
                     .unwrap_or_else(|| "connection closed".into());
+                access::connection_done(&c, None, &reason);
                 self.inbound.push(Inbound::TcpClosed {
                     id: c.generation,
                     reason,
                 });
-            }
-            if let Some(ws) = c.ws.take() {
+            } else if let Some(ws) = c.ws.as_ref() {
                 // The one place a WebSocket connection ends: Disconnect fires exactly once.
                 self.ws_index.remove(&c.generation);
-                let (code, reason) = ws.close_reason.unwrap_or((1006, "connection lost".into()));
+                let (code, reason) = ws
+                    .close_reason
+                    .clone()
+                    .unwrap_or((1006, "connection lost".into()));
+                access::connection_done(&c, Some(code), &reason);
                 self.inbound.push(Inbound::WsClosed {
                     id: c.generation,
                     code,
                     reason,
                 });
+            } else {
+                access::connection_done(&c, None, "");
             }
         }
     }

@@ -3,6 +3,7 @@
 //! slow-consumer bound as WebSockets, and Close.
 
 use super::conn::{Conn, Phase};
+use super::listeners::Kind;
 use super::{arm, Inbound, Reactor, CONN_BASE};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
@@ -13,14 +14,14 @@ use std::time::Duration;
 impl Reactor {
     /// Starts a TCP socket server on `addr`; returns the bound address.
     pub fn listen_tcp(&mut self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        self.listen_kind(addr, false)
+        self.listen_kind(addr, Kind::Tcp)
     }
 
     /// Stops the socket servers and closes their connections (each reports its close).
     pub fn stop_tcp(&mut self) -> bool {
         let mut any = false;
         for l in self.listeners.iter_mut() {
-            if matches!(l, Some((_, false))) {
+            if matches!(l, Some((_, Kind::Tcp))) {
                 if let Some((mut lst, _)) = l.take() {
                     let _ = self.poll.registry().deregister(&mut lst);
                     any = true;
@@ -42,7 +43,9 @@ impl Reactor {
 
     /// True while a socket server listens.
     pub fn tcp_listening(&self) -> bool {
-        self.listeners.iter().any(|l| matches!(l, Some((_, false))))
+        self.listeners
+            .iter()
+            .any(|l| matches!(l, Some((_, Kind::Tcp))))
     }
 
     pub(super) fn register_stream(
@@ -73,6 +76,11 @@ impl Reactor {
         self.next_generation += 1;
         let mut c = Conn::new(stream, peer, generation);
         c.phase = phase;
+        if phase != Phase::Reading {
+            c.meters = &crate::telemetry::metrics::NET.tcp;
+        }
+        c.meters.open.inc();
+        c.meters.opened.inc();
         self.conns[slot] = Some(c);
         self.open += 1;
         Some(slot)
@@ -166,6 +174,7 @@ impl Reactor {
             return;
         };
         if !c.inbuf.is_empty() {
+            c.message_in();
             let bytes = std::mem::take(&mut c.inbuf);
             self.inbound.push(Inbound::TcpData {
                 id: c.generation,
@@ -193,9 +202,11 @@ impl Reactor {
         if c.out_bytes + bytes.len() > max {
             // Slow consumer: dropped, its disconnect runs; nobody else waits.
             c.tcp_reason = Some("slow consumer".into());
+            c.close_cause = Some("slow_consumer");
             self.close(slot);
             return false;
         }
+        c.message_out();
         c.queue(bytes.clone());
         self.mark_dirty(slot);
         true

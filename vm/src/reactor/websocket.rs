@@ -19,27 +19,39 @@ impl Reactor {
         let path = req.target.split('?').next().unwrap_or("/").to_string();
         let date = self.date();
         let cfg = self.ws_config.clone();
+        if self.begin_request(slot, &req).is_none() {
+            return;
+        }
         let Some(Some(c)) = self.conns.get_mut(slot) else {
             return;
         };
         match upgrade::check(&req, &path, &cfg) {
             Ok(bytes) => {
+                c.current = None; // the connection's line is written when it closes
+                c.set_kind(&crate::telemetry::metrics::NET.websocket);
+                c.opened = Instant::now();
                 c.queue(Rc::from(bytes));
                 c.phase = Phase::WebSocket;
                 c.ws = Some(Box::new(WsSession::new(&path, &cfg)));
                 c.deadline = Instant::now() + cfg.ping_interval;
                 arm(&mut self.timers, c, slot);
                 self.ws_index.insert(c.generation, slot);
-                let (id, peer) = (c.generation, c.peer);
+                let (id, peer) = (
+                    c.generation,
+                    std::net::SocketAddr::new(c.client, c.peer.port()),
+                );
                 self.inbound.push(Inbound::WsOpen { id, path, peer });
                 self.flush(slot);
                 self.ws_input(slot);
             }
             Err(resp) => {
-                let bytes = resp.encode(false, false, &date);
+                let id = c.current.as_ref().map(|r| r.id.clone());
+                let bytes = resp.encode_for(false, false, &date, id.as_deref());
                 c.phase = Phase::Closing;
                 c.inbuf.clear();
+                let n = bytes.len();
                 c.queue(Rc::from(bytes));
+                self.request_done(slot, resp.status, n);
                 self.flush(slot);
             }
         }
@@ -54,28 +66,37 @@ impl Reactor {
         let Some(ws) = c.ws.as_mut() else { return };
         let data = std::mem::take(&mut c.inbuf);
         let events = ws.feed(&data);
-        if !data.is_empty() {
-            c.deadline = Instant::now() + interval; // lazily re-armed when the old entry fires
-        }
-        if !ws.output.is_empty() {
+        let out = std::mem::take(&mut ws.output);
+        if !out.is_empty() {
             // Pongs and close echoes: they count against the queue bound like any frame.
-            let out = std::mem::take(&mut ws.output);
             c.queue(Rc::from(out));
+        }
+        if !data.is_empty() {
+            // Later than the armed entry: re-armed lazily when it fires. Earlier (a pong after a
+            // ping armed the longer ping timeout): armed now, or pings would drift to the timeout.
+            c.deadline = Instant::now() + interval;
+            arm(&mut self.timers, c, slot);
         }
         let id = c.generation;
         let mut finished = false;
         for ev in events {
             match ev {
-                WsEvent::Text(t) => self.inbound.push(Inbound::WsMessage {
-                    id,
-                    text: Some(t),
-                    binary: Vec::new(),
-                }),
-                WsEvent::Binary(b) => self.inbound.push(Inbound::WsMessage {
-                    id,
-                    text: None,
-                    binary: b,
-                }),
+                WsEvent::Text(t) => {
+                    c.message_in();
+                    self.inbound.push(Inbound::WsMessage {
+                        id,
+                        text: Some(t),
+                        binary: Vec::new(),
+                    })
+                }
+                WsEvent::Binary(b) => {
+                    c.message_in();
+                    self.inbound.push(Inbound::WsMessage {
+                        id,
+                        text: None,
+                        binary: b,
+                    })
+                }
                 WsEvent::Finished => finished = true,
             }
         }
@@ -174,6 +195,7 @@ impl Reactor {
             self.ws_slow_consumer(slot);
             return false;
         }
+        c.message_out();
         c.queue(bytes.clone());
         self.mark_dirty(slot);
         true

@@ -11,8 +11,9 @@ pub enum RuntimeError {
         text: String,
         /// Feature set name.
         feature: String,
-        /// Business activity.
-        activity: String,
+        /// Business activity and the statement's place (`file.aro:line`), boxed to keep the
+        /// error small.
+        origin: Box<(String, String)>,
         /// Why it failed (arovm adds this line; the reference drops it).
         detail: String,
         /// Bound names of the statement and their values (`age = -3`), sorted.
@@ -34,13 +35,55 @@ impl RuntimeError {
         detail: String,
         trace: Vec<(String, String)>,
     ) -> RuntimeError {
+        let file = prog
+            .program
+            .files
+            .get(st.file as usize)
+            .map_or("?", |&f| prog.s(f));
         RuntimeError::Action {
             text: prog.s(st.text).to_string(),
             feature: prog.s(fs.name).to_string(),
-            activity: prog.s(fs.activity).to_string(),
+            origin: Box::new((
+                prog.s(fs.activity).to_string(),
+                format!("{file}:{}", st.line),
+            )),
             detail,
             trace,
         }
+    }
+
+    /// The failed statement's place (`file.aro:line`), when known.
+    pub fn place(&self) -> Option<&str> {
+        match self {
+            RuntimeError::Action { origin, .. } => Some(&origin.1),
+            _ => None,
+        }
+    }
+
+    /// Logs a failed run of feature set `fs` (error level, stderr): feature set, business
+    /// activity, the statement's place, `context` (request or connection id), and the error.
+    pub fn log_failure(&self, prog: &crate::loader::Loaded, fs: usize, context: &[(&str, &str)]) {
+        use crate::telemetry::log::{self, Field, Level};
+        let f = &prog.program.feature_sets[fs];
+        let (name, activity) = (prog.s(f.name), prog.s(f.activity));
+        crate::telemetry::metrics::METRICS
+            .handler_failures
+            .get_or_create(&crate::telemetry::metrics::FeatureSetLabels {
+                feature_set: std::sync::Arc::new(name.to_string()),
+                activity: std::sync::Arc::new(activity.to_string()),
+            })
+            .inc();
+        let text = self.render();
+        let mut fields = vec![
+            ("feature_set", Field::Str(name)),
+            ("activity", Field::Str(activity)),
+        ];
+        if let Some(at) = self.place() {
+            fields.push(("at", Field::Str(at)));
+        }
+        fields.extend(context.iter().map(|(k, v)| (*k, Field::Str(v))));
+        fields.push(("error", Field::Str(&text)));
+        log::emit(Level::Error, "handler failed", &fields);
     }
 
     /// The text `arovm run` prints (to stdout, like the reference).
@@ -49,10 +92,12 @@ impl RuntimeError {
             RuntimeError::Action {
                 text,
                 feature,
-                activity,
+                origin,
                 detail,
                 trace,
+                ..
             } => {
+                let activity = &origin.0;
                 let (cannot, stmt) = text.split_once('\n').unwrap_or((text, text));
                 let mut s = format!(
                     "Runtime error: Runtime Error: {cannot}\n  Feature: {feature}\n  Business Activity: {activity}\n  Statement: {stmt}"

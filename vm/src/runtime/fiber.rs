@@ -44,6 +44,8 @@ pub struct Fiber {
     pub budgeted: bool,
     /// Strings rendered from templates for this fiber: only these are served as HTML.
     pub rendered: Vec<Rc<str>>,
+    /// The request or connection this fiber works for (`("request_id", id)`), for log lines.
+    pub trace: Option<(&'static str, Rc<str>)>,
 }
 
 impl Fiber {
@@ -67,6 +69,7 @@ impl Fiber {
             cpu: std::time::Duration::ZERO,
             budgeted: true,
             rendered: Vec::new(),
+            trace: None,
         }
     }
 }

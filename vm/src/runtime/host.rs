@@ -13,6 +13,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct HostState {
     /// The feature set whose action is running (log prefix).
     pub feature: Rc<str>,
+    /// Its business activity (JSON log lines only).
+    pub activity: Rc<str>,
+    /// The request or connection its fiber works for (JSON log lines only).
+    pub trace: Option<(&'static str, Rc<str>)>,
     /// In-memory repositories.
     pub repos: Repositories,
     /// Emitted events not yet turned into handler fibers.
@@ -72,6 +76,8 @@ impl Default for HostState {
             ^ (std::process::id() as u64) << 32;
         HostState {
             feature: Rc::from(""),
+            activity: Rc::from(""),
+            trace: None,
             repos: Repositories::default(),
             events: Vec::new(),
             changes: Vec::new(),
@@ -116,17 +122,45 @@ impl HostState {
         out
     }
 
-    /// Writes one line to stdout (the response line, errors).
+    /// Writes one line to stdout (the response line, server start lines).
     pub fn print(&mut self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
     }
+
+    /// Writes a runtime error to stderr: as printed by the reference in text mode, one `error`
+    /// line in JSON mode.
+    pub fn error(&mut self, text: &str) {
+        use crate::telemetry::log::{self, Format, Level};
+        let line = match log::format() {
+            Format::Json => log::line(Level::Error, text, &[]),
+            Format::Text => text.to_string(),
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
 }
 
 impl Host for HostState {
     fn log(&mut self, to_stderr: bool, text: &str) {
-        let line = format!("[{}] {text}\n", self.feature);
+        use crate::telemetry::log::{self, Field, Format, Level};
+        let line = if log::format() == Format::Json {
+            let mut fields = vec![
+                ("feature_set", Field::Str(&self.feature)),
+                ("activity", Field::Str(&self.activity)),
+            ];
+            if let Some((k, v)) = &self.trace {
+                fields.push((k, Field::Str(v)));
+            }
+            if to_stderr {
+                fields.push(("stream", Field::Str("stderr")));
+            }
+            let mut l = log::line(Level::Info, text, &fields);
+            l.push('\n');
+            l
+        } else {
+            format!("[{}] {}\n", self.feature, log::escape_app_text(text))
+        };
         if to_stderr {
             let _ = std::io::stderr().lock().write_all(line.as_bytes());
         } else {

@@ -529,6 +529,10 @@ fn action(
         clauses,
     };
     cx.host.feature = prog.strs[fs.name as usize].clone();
+    if crate::telemetry::log::format() == crate::telemetry::log::Format::Json {
+        cx.host.activity = prog.strs[fs.activity as usize].clone();
+        cx.host.trace = f.trace.clone();
+    }
     cx.host.template = f.template.take();
     let started = cx.host.profile.is_some().then(std::time::Instant::now);
     let outcome = actions::run(id, &call, cx.host);

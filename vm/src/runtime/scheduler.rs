@@ -96,6 +96,14 @@ impl<'p> Scheduler<'p> {
         id
     }
 
+    /// Tags fiber `id` (and the handlers it emits to) with a request or connection id, which
+    /// its log lines carry.
+    pub fn set_trace(&mut self, id: FiberId, trace: (&'static str, Rc<str>)) {
+        if let Some(Some(f)) = self.fibers.get_mut(id) {
+            f.trace = Some(trace);
+        }
+    }
+
     /// The ending of a finished tracked fiber.
     pub fn ending(&mut self, id: FiberId) -> Option<Ending> {
         let e = self.endings.remove(&id);
@@ -155,6 +163,13 @@ impl<'p> Scheduler<'p> {
     /// True while some fiber waits in `Keepalive`.
     pub fn in_keepalive(&self) -> bool {
         !self.keepalive.is_empty()
+    }
+
+    /// Fibers that can run now and fibers that wait (I/O, timers, children, Keepalive).
+    pub fn fiber_counts(&self) -> (usize, usize) {
+        let live = self.fibers.iter().filter(|f| f.is_some()).count();
+        let ready = self.ready.len().min(live);
+        (ready, live - ready)
     }
 
     /// True when a fiber can run now.
@@ -294,6 +309,7 @@ impl<'p> Scheduler<'p> {
             Halt::WaitChildren(children) => {
                 fiber.waiting_for = children.len();
                 let depth = fiber.depth + 1;
+                let trace = fiber.trace.clone();
                 self.fibers[id] = Some(fiber);
                 let mut ids = Vec::new();
                 for (fs, payload) in children {
@@ -303,6 +319,7 @@ impl<'p> Scheduler<'p> {
                     if let Some(c) = self.fibers[child].as_mut() {
                         c.parent = Some(id);
                         c.depth = depth;
+                        c.trace = trace.clone();
                     }
                     ids.push(child);
                 }
@@ -315,8 +332,7 @@ impl<'p> Scheduler<'p> {
             }
             Halt::Failed(e) => {
                 if !self.tracked.contains(&id) && fiber.template.is_none() {
-                    let name = self.prog.s(self.prog.program.feature_sets[fiber.fs].name);
-                    eprintln!("[{name}] Handler error: {}", e.render());
+                    e.log_failure(self.prog, fiber.fs, &[]);
                 }
                 self.finish(id, fiber, Ending::Failed(e))
             }

@@ -5,6 +5,7 @@ pub mod body;
 pub mod client;
 pub mod content;
 pub mod errors;
+pub mod forwarded;
 pub mod request;
 pub mod response;
 pub mod router;

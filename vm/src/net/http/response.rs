@@ -111,10 +111,30 @@ impl Response {
 
     /// Encodes the response; `head_only` omits the body (HEAD), `keep_alive` sets Connection.
     pub fn encode(&self, head_only: bool, keep_alive: bool, date: &str) -> Vec<u8> {
+        self.encode_for(head_only, keep_alive, date, None)
+    }
+
+    /// [`Self::encode`] with an `X-Request-ID` header (unless the response has one).
+    pub fn encode_for(
+        &self,
+        head_only: bool,
+        keep_alive: bool,
+        date: &str,
+        request_id: Option<&str>,
+    ) -> Vec<u8> {
         let mut h = String::with_capacity(192 + self.body.len());
         let _ = write!(h, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (k, v) in &self.headers {
             let _ = write!(h, "{k}: {v}\r\n");
+        }
+        if let Some(id) = request_id {
+            if !self
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("x-request-id"))
+            {
+                let _ = write!(h, "X-Request-ID: {id}\r\n");
+            }
         }
         let no_body = self.status == 204 || self.status == 304 || self.status < 200;
         if !no_body {

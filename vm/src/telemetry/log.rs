@@ -1,0 +1,285 @@
+//! Log lines: levels (`ARO_LOG_LEVEL`, ARO-0059), text or JSON (`--log-format`), the access log
+//! switch, and the one function that formats a line. In JSON mode every line is one object built
+//! by serde_json, so no text can forge or break a line; in text mode control characters in
+//! values are escaped and values with spaces or quotes are quoted.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How important a line is (the reference's levels, ARO-0059).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Very fine detail.
+    Trace = 0,
+    /// Detail for debugging.
+    Debug = 1,
+    /// Normal operation (the default threshold; access lines are `info`).
+    Info = 2,
+    /// Something unexpected that the runtime handled.
+    Warning = 3,
+    /// A failure (a handler failed, a listener could not start).
+    Error = 4,
+    /// The process cannot go on.
+    Fatal = 5,
+}
+
+impl Level {
+    /// Parses a level name (`trace`, `debug`, `info`, `warning`/`warn`, `error`, `fatal`).
+    pub fn parse(text: &str) -> Option<Level> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "trace" => Level::Trace,
+            "debug" => Level::Debug,
+            "info" => Level::Info,
+            "warning" | "warn" => Level::Warning,
+            "error" => Level::Error,
+            "fatal" | "critical" => Level::Fatal,
+            _ => return None,
+        })
+    }
+
+    /// The level's name as it appears in lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+}
+
+/// Line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `2026-01-02T03:04:05.678Z info request key=value …` (app `Log` lines keep the reference's
+    /// `[FeatureSet] text`).
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+static LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
+static JSON: AtomicBool = AtomicBool::new(false);
+static ACCESS: AtomicBool = AtomicBool::new(true);
+
+/// Sets the process's logging configuration (once, at start-up).
+pub fn configure(level: Level, format: Format, access_log: bool) {
+    LEVEL.store(level as u8, Ordering::Relaxed);
+    JSON.store(format == Format::Json, Ordering::Relaxed);
+    ACCESS.store(access_log, Ordering::Relaxed);
+}
+
+/// True when lines of `level` are written.
+pub fn enabled(level: Level) -> bool {
+    level as u8 >= LEVEL.load(Ordering::Relaxed)
+}
+
+/// The configured format.
+pub fn format() -> Format {
+    if JSON.load(Ordering::Relaxed) {
+        Format::Json
+    } else {
+        Format::Text
+    }
+}
+
+/// True when access lines (one per request, one per closed WebSocket/TCP connection) are on.
+pub fn access_enabled() -> bool {
+    ACCESS.load(Ordering::Relaxed) && enabled(Level::Info)
+}
+
+/// A value in a line.
+#[derive(Clone, Copy, Debug)]
+pub enum Field<'a> {
+    /// Text (escaped or quoted as needed).
+    Str(&'a str),
+    /// A whole number.
+    Int(i64),
+    /// A number with three decimals (durations in milliseconds).
+    Ms(f64),
+}
+
+/// The current time as `2026-01-02T03:04:05.678Z`.
+pub fn timestamp() -> String {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let iso = arovm_stdlib::value::date::format_iso(d.as_secs() as i64);
+    let base = iso.strip_suffix('Z').unwrap_or(&iso);
+    format!("{base}.{:03}Z", d.subsec_millis())
+}
+
+/// Formats one line (without the newline) in the configured format.
+pub fn line(level: Level, msg: &str, fields: &[(&str, Field)]) -> String {
+    render(format(), &timestamp(), level, msg, fields)
+}
+
+/// Formats one line in `format` with the given timestamp (the testable core of [`line`]).
+pub fn render(
+    format: Format,
+    ts: &str,
+    level: Level,
+    msg: &str,
+    fields: &[(&str, Field)],
+) -> String {
+    match format {
+        Format::Json => {
+            let mut o = serde_json::Map::new();
+            o.insert("ts".into(), ts.into());
+            o.insert("level".into(), level.name().into());
+            o.insert("msg".into(), msg.into());
+            for (k, v) in fields {
+                let v = match *v {
+                    Field::Str(s) => serde_json::Value::from(s),
+                    Field::Int(n) => serde_json::Value::from(n),
+                    Field::Ms(x) => serde_json::Number::from_f64((x * 1000.0).round() / 1000.0)
+                        .map_or(serde_json::Value::Null, serde_json::Value::Number),
+                };
+                o.insert((*k).to_string(), v);
+            }
+            serde_json::Value::Object(o).to_string()
+        }
+        Format::Text => {
+            let mut s = String::with_capacity(128);
+            let _ = write!(s, "{ts} {} ", level.name());
+            push_text(&mut s, msg, false);
+            for (k, v) in fields {
+                let _ = write!(s, " {k}=");
+                match *v {
+                    Field::Str(x) => push_text(&mut s, x, true),
+                    Field::Int(n) => {
+                        let _ = write!(s, "{n}");
+                    }
+                    Field::Ms(x) => {
+                        let _ = write!(s, "{x:.3}");
+                    }
+                }
+            }
+            s
+        }
+    }
+}
+
+/// Appends `text` with control characters escaped; as a value (`quote_if_needed`) it is quoted
+/// when empty or when it holds spaces, quotes, `=` or escapes.
+fn push_text(out: &mut String, text: &str, quote_if_needed: bool) {
+    let needs_quotes = quote_if_needed
+        && (text.is_empty()
+            || text
+                .chars()
+                .any(|c| c.is_whitespace() || c == '"' || c == '=' || c == '\\' || c.is_control()));
+    if needs_quotes {
+        out.push('"');
+    }
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '"' if needs_quotes => out.push_str("\\\""),
+            '\\' if needs_quotes => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    if needs_quotes {
+        out.push('"');
+    }
+}
+
+/// Escapes control characters other than newline and tab (text-mode app `Log` lines: a logged
+/// value cannot move the cursor, clear the screen or hide text; its line breaks stay, as in the
+/// reference, and each continuation line is indented so it cannot pass for a line of its own).
+pub fn escape_app_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes a runtime line to stderr when `level` is enabled.
+pub fn emit(level: Level, msg: &str, fields: &[(&str, Field)]) {
+    if enabled(level) {
+        let mut l = line(level, msg, fields);
+        l.push('\n');
+        let _ = std::io::stderr().lock().write_all(l.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TS: &str = "2026-01-02T03:04:05.678Z";
+
+    #[test]
+    fn text_lines_quote_and_escape_values() {
+        let l = render(
+            Format::Text,
+            TS,
+            Level::Info,
+            "request",
+            &[
+                ("path", Field::Str("/a b\n2026 info forged")),
+                ("status", Field::Int(200)),
+                ("duration_ms", Field::Ms(0.41234)),
+                ("empty", Field::Str("")),
+            ],
+        );
+        assert_eq!(
+            l,
+            "2026-01-02T03:04:05.678Z info request path=\"/a b\\n2026 info forged\" status=200 duration_ms=0.412 empty=\"\""
+        );
+        assert!(!l.contains('\n'));
+    }
+
+    #[test]
+    fn json_lines_are_one_object_whatever_the_text() {
+        let evil = "x\"}\n{\"level\":\"error\",\u{1b}[2J";
+        let l = render(
+            Format::Json,
+            TS,
+            Level::Warning,
+            evil,
+            &[("path", Field::Str(evil)), ("n", Field::Int(-1))],
+        );
+        assert!(!l.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        assert_eq!(v["msg"], evil);
+        assert_eq!(v["path"], evil);
+        assert_eq!(v["level"], "warning");
+        assert_eq!(v["n"], -1);
+    }
+
+    #[test]
+    fn app_text_keeps_line_breaks_but_not_terminal_controls() {
+        assert_eq!(escape_app_text("plain"), "plain");
+        assert_eq!(escape_app_text("a\nb\tc"), "a\nb\tc");
+        assert_eq!(escape_app_text("a\u{1b}[2Jb\r"), "a\\u{1b}[2Jb\\r");
+    }
+
+    #[test]
+    fn levels_parse_like_the_reference() {
+        assert_eq!(Level::parse("WARN"), Some(Level::Warning));
+        assert_eq!(Level::parse("debug"), Some(Level::Debug));
+        assert_eq!(Level::parse("loud"), None);
+        assert!(Level::Error > Level::Info);
+    }
+}
