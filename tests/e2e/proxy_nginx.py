@@ -61,10 +61,16 @@ def frame_logger():
     return log, counter
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n):
+    """n distinct free ports on 127.0.0.1 (all held until all are chosen)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def start_arovm(ping_ms=None, pong_timeout_ms=None):
@@ -106,7 +112,7 @@ def start_nginx(tmp, name, upstream, cert, key):
     """nginx from the recipe in front of 127.0.0.1:upstream: (process, http port, https port)."""
     d = os.path.join(tmp, name)
     os.makedirs(d)
-    http_port, https_port = free_port(), free_port()
+    http_port, https_port = free_ports(2)
     with open(RECIPE) as f:
         body, why = adapt(f.read(), upstream, http_port, https_port, cert, key)
     if body is None:
@@ -201,7 +207,7 @@ async def main(tmp):
 
     arovm, up = start_arovm(PING_MS, PONG_TIMEOUT_MS)
     control_arovm, control_up = start_arovm()
-    nginx, http_port, https_port = start_nginx(tmp, "nginx", up, cert, key)
+    _, http_port, https_port = start_nginx(tmp, "nginx", up, cert, key)
     _, _, control_https = start_nginx(tmp, "nginx-control", control_up, cert, key)
     check("nginx starts with deploy/nginx.conf (test ports, upstream, certificate, read timeout)", True)
 
