@@ -4,13 +4,13 @@
 use super::error::RuntimeError;
 use super::fiber::Fiber;
 use super::host::HostState;
-use super::ops::{binary, is_type};
+use super::ops::{binary, is_type, step};
 use crate::loader::Loaded;
 use arovm_compiler::bytecode::{Arg, Const, Desc, FeatureSetCode, Op, NONE};
 use arovm_stdlib::action::{Call, IoRequest, Operand, Outcome, Response};
 use arovm_stdlib::actions;
 use arovm_stdlib::catalog::{self, Role};
-use arovm_stdlib::value::{date, to_description, truthy, Object, Value};
+use arovm_stdlib::value::{to_description, truthy, Object, Value};
 use std::fmt::Write;
 use std::rc::Rc;
 
@@ -77,48 +77,6 @@ fn const_value(prog: &Loaded, c: &Const) -> Value {
             (Rc::from("flags"), Value::Str(prog.strs[f as usize].clone())),
         ]),
     }
-}
-
-/// Applies one qualifier step: object key, or ARO-0038 list access (`first`, `last`, `N`).
-fn step(v: &Value, key: &str) -> Option<Value> {
-    match v {
-        Value::Object(o) => o.get(key).cloned().or_else(|| packet_field(o, key)),
-        Value::List(l) => match key {
-            "first" => l.first().cloned(),
-            "last" => l.last().cloned(),
-            "length" | "count" => Some(Value::Int(l.len() as i64)),
-            _ => key
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| l.len().checked_sub(i + 1).map(|j| l[j].clone())),
-        },
-        Value::Str(s) if key == "length" || key == "count" => {
-            Some(Value::Int(s.chars().count() as i64))
-        }
-        Value::Str(s) => date::parse_iso(s).and_then(|t| date::property(t, key)),
-        _ => None,
-    }
-}
-
-/// A socket packet's other keys come from its text (the reference's rule): a JSON object's field,
-/// a form field (`a=1&b=2`), or a `key: value` line.
-fn packet_field(o: &Object, key: &str) -> Option<Value> {
-    o.get("buffer")?;
-    let text = o.get("text").and_then(|t| t.as_str().map(str::to_string))?;
-    let t = text.trim();
-    if t.starts_with('{') {
-        return arovm_stdlib::value::from_json(t).and_then(|j| j.member(key));
-    }
-    if t.contains('=') && !t.contains(':') {
-        return t.split('&').find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            (k.trim() == key).then(|| Value::str(v.trim()))
-        });
-    }
-    t.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        (k.trim() == key).then(|| Value::str(v.trim()))
-    })
 }
 
 impl Ctx<'_> {
