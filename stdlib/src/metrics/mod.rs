@@ -180,6 +180,23 @@ pub fn parse_qualifier(q: &str) -> Result<Qualifier, String> {
     }
 }
 
+/// Checks the whole qualifier path of `<metrics: …>` (dotted parts split): the first part names a
+/// format or a field, and a format ends the path (`<metrics: featureSets.first.name>` is fine,
+/// `<metrics: table.x>` is not). `Ok(None)` for bare `<metrics>`.
+pub fn check_path<S: AsRef<str>>(path: &[S]) -> Result<Option<Qualifier>, String> {
+    let Some(first) = path.first().map(AsRef::as_ref) else {
+        return Ok(None);
+    };
+    let q = parse_qualifier(first)?;
+    if let (Qualifier::Format(_), Some(extra)) = (q, path.get(1)) {
+        return Err(format!(
+            "The <metrics: {first}> format takes no further qualifier, found '{}'",
+            extra.as_ref()
+        ));
+    }
+    Ok(Some(q))
+}
+
 /// The sentence naming every supported qualifier.
 pub fn supported() -> String {
     format!(
@@ -267,6 +284,13 @@ mod tests {
             assert!(e.contains(q), "{e} lacks {q}");
         }
         assert!(parse_qualifier("totalexecutions").is_err());
+        assert_eq!(check_path::<&str>(&[]), Ok(None));
+        assert!(check_path(&["featureSets", "first", "name"]).is_ok());
+        let e = check_path(&["table", "length"]).unwrap_err();
+        assert_eq!(
+            e,
+            "The <metrics: table> format takes no further qualifier, found 'length'"
+        );
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct Fiber {
     pub budgeted: bool,
     /// Strings rendered from templates for this fiber: only these are served as HTML.
     pub rendered: Vec<Rc<str>>,
+    /// When the run started (its duration in the metrics, ARO-0044).
+    pub started: std::time::Instant,
 }
 
 impl Fiber {
@@ -67,6 +69,7 @@ impl Fiber {
             cpu: std::time::Duration::ZERO,
             budgeted: true,
             rendered: Vec::new(),
+            started: std::time::Instant::now(),
         }
     }
 }

@@ -1,0 +1,254 @@
+//! ARO-0044's collector, always on: for every feature set run that ends (Application-Start/End,
+//! HTTP, event, WebSocket and socket handlers, observers; not templates, which are part of their
+//! caller's run) the count, successes, failures and total/min/max wall time, keyed by feature set.
+//! A run costs two clock reads (the fiber's start, its end) and no allocation: the table has one
+//! entry per feature set of the program, made at start-up. The process figures (`/proc`) are read
+//! only when a text format asks for them. Exporters (an admin `/metrics` endpoint) read
+//! [`Metrics::snapshot`], [`Metrics::iter`] or [`Metrics::render`].
+
+use crate::loader::Loaded;
+use arovm_stdlib::metrics::{
+    check_path, field, format, FeatureSetMetrics, FeatureSetStats, Format, ProcessStats, Qualifier,
+    Snapshot,
+};
+use arovm_stdlib::value::Value;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// One feature set's labels and statistics.
+struct Entry {
+    name: Rc<str>,
+    activity: Rc<str>,
+    stats: FeatureSetStats,
+}
+
+/// Per-feature-set execution statistics of one application run.
+pub struct Metrics {
+    /// When the application started (the runtime was created).
+    started: Instant,
+    /// By feature set index.
+    entries: Vec<Entry>,
+    /// Indices of the counted feature sets (templates excluded) ordered by name, then activity:
+    /// the order every reader sees.
+    order: Vec<usize>,
+}
+
+impl Metrics {
+    /// A collector for `prog`'s feature sets, starting the uptime clock now.
+    pub fn new(prog: &Loaded) -> Metrics {
+        let sets = &prog.program.feature_sets;
+        let entries: Vec<Entry> = sets
+            .iter()
+            .map(|fs| Entry {
+                name: prog.strs[fs.name as usize].clone(),
+                activity: prog.strs[fs.activity as usize].clone(),
+                stats: FeatureSetStats::default(),
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..entries.len())
+            .filter(|&i| !entries[i].name.starts_with("template:"))
+            .collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&entries[a], &entries[b]);
+            x.name
+                .cmp(&y.name)
+                .then_with(|| x.activity.cmp(&y.activity))
+        });
+        Metrics {
+            started: Instant::now(),
+            entries,
+            order,
+        }
+    }
+
+    /// Counts one ended run of feature set `fs` (a template's run, or an unknown index, is
+    /// not counted).
+    pub fn record(&mut self, fs: usize, success: bool, took: Duration) {
+        if let Some(e) = self.entries.get_mut(fs) {
+            if !e.name.starts_with("template:") {
+                e.stats.record(success, took);
+            }
+        }
+    }
+
+    /// When the application started.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Time since the application started.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The statistics of feature set `fs` (all zero before its first run).
+    pub fn stats(&self, fs: usize) -> Option<&FeatureSetStats> {
+        self.entries.get(fs).map(|e| &e.stats)
+    }
+
+    /// Every feature set that ran at least once, as (name, business activity, statistics),
+    /// ordered by name. Allocates nothing.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &FeatureSetStats)> + '_ {
+        self.order
+            .iter()
+            .map(|&i| &self.entries[i])
+            .filter(|e| e.stats.executions > 0)
+            .map(|e| (&*e.name, &*e.activity, &e.stats))
+    }
+
+    /// A copy of the statistics now, with the uptime.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            feature_sets: self
+                .order
+                .iter()
+                .map(|&i| &self.entries[i])
+                .filter(|e| e.stats.executions > 0)
+                .map(|e| FeatureSetMetrics {
+                    name: e.name.clone(),
+                    activity: e.activity.clone(),
+                    stats: e.stats,
+                })
+                .collect(),
+            uptime: self.uptime(),
+        }
+    }
+
+    /// The metrics as text in format `f`, with the process figures read now. For a Prometheus
+    /// endpoint: `render(Format::Prometheus)` plus a final `\n`.
+    pub fn render(&self, f: Format) -> String {
+        format::render(f, &self.snapshot(), &process_stats())
+    }
+
+    /// The value of `<metrics>` with the qualifier path `path` (dotted parts split): bare, the
+    /// plain text; a format, its text; a field, its value (the caller applies `path[1..]`).
+    /// Err names the supported qualifiers.
+    pub fn value(&self, path: &[&str]) -> Result<Value, String> {
+        Ok(match check_path(path)? {
+            None => Value::str(&self.render(Format::Plain)),
+            Some(Qualifier::Format(f)) => Value::str(&self.render(f)),
+            Some(Qualifier::Field(name)) => field(&self.snapshot(), name).unwrap_or_default(),
+        })
+    }
+}
+
+/// The process figures from Linux's `/proc` (zero where it cannot be read, as on other systems).
+pub fn process_stats() -> ProcessStats {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let (ticks, page) = clock_ticks_and_page_size();
+    let stat = read("/proc/self/stat");
+    // Fields after the command name, which is in parentheses and may hold spaces: field 3 is
+    // the first of them.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let num = |field: usize| -> u64 { f.get(field - 3).and_then(|s| s.parse().ok()).unwrap_or(0) };
+    let boot: Option<u64> = read("/proc/stat")
+        .lines()
+        .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok());
+    let open_fds = std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count() as u64);
+    let max_fds = read("/proc/self/limits")
+        .lines()
+        .find_map(|l| {
+            let soft = l
+                .strip_prefix("Max open files")?
+                .split_whitespace()
+                .next()?;
+            Some(soft.parse().unwrap_or(u64::MAX))
+        })
+        .unwrap_or(0);
+    ProcessStats {
+        cpu_user: num(14) as f64 / ticks,
+        cpu_system: num(15) as f64 / ticks,
+        virtual_bytes: num(23),
+        resident_bytes: num(24) * page,
+        open_fds,
+        max_fds,
+        start_time: boot.map_or(0.0, |b| b as f64 + num(22) as f64 / ticks),
+    }
+}
+
+/// `AT_CLKTCK` and `AT_PAGESZ` from the auxiliary vector (no libc call needed); Linux's usual
+/// 100 Hz and 4 KiB where it cannot be read.
+fn clock_ticks_and_page_size() -> (f64, u64) {
+    const AT_PAGESZ: u64 = 6;
+    const AT_CLKTCK: u64 = 17;
+    let (mut ticks, mut page) = (100.0, 4096);
+    let auxv = std::fs::read("/proc/self/auxv").unwrap_or_default();
+    let w = std::mem::size_of::<usize>();
+    let word = |b: &[u8]| -> u64 {
+        let mut x = [0u8; 8];
+        x[..w].copy_from_slice(b);
+        u64::from_ne_bytes(x)
+    };
+    for pair in auxv.chunks_exact(2 * w) {
+        let (key, value) = (word(&pair[..w]), word(&pair[w..]));
+        match key {
+            AT_CLKTCK if value > 0 => ticks = value as f64,
+            AT_PAGESZ if value > 0 => page = value,
+            _ => {}
+        }
+    }
+    (ticks, page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded(src: &str) -> Loaded {
+        let program =
+            arovm_compiler::compile_sources(vec![("main.aro".into(), src.into())], Vec::new())
+                .unwrap_or_else(|_| panic!("compiles"));
+        Loaded::new(program)
+    }
+
+    const APP: &str = "(Application-Start: Demo) { Return an <OK: status> for the <startup>. }\n\
+                       (zeta: Z API) { Return an <OK: status> for the <z>. }\n\
+                       (Alpha Handler: Ping Handler) { Return an <OK: status> for the <a>. }\n";
+
+    #[test]
+    fn runs_are_counted_per_feature_set_and_listed_by_name() {
+        let prog = loaded(APP);
+        let mut m = Metrics::new(&prog);
+        assert_eq!(m.iter().count(), 0);
+        let idx = |name: &str| prog.feature_set(name, None).unwrap_or(usize::MAX);
+        m.record(idx("zeta"), true, Duration::from_millis(3));
+        m.record(idx("zeta"), false, Duration::from_millis(1));
+        m.record(idx("Application-Start"), true, Duration::from_millis(9));
+        m.record(usize::MAX, true, Duration::ZERO);
+        let seen: Vec<(&str, &str, u64, u64)> = m
+            .iter()
+            .map(|(n, a, s)| (n, a, s.executions, s.failures))
+            .collect();
+        assert_eq!(
+            seen,
+            [("Application-Start", "Demo", 1, 0), ("zeta", "Z API", 2, 1)]
+        );
+        let snap = m.snapshot();
+        assert_eq!(snap.feature_sets.len(), 2);
+        assert_eq!(snap.totals().executions, 3);
+        assert_eq!(snap.feature_sets[1].stats.min, Duration::from_millis(1));
+        assert!(matches!(m.value(&["totalExecutions"]), Ok(Value::Int(3))));
+        assert!(m.value(&["short"]).is_ok_and(|v| v
+            .as_str()
+            .is_some_and(|s| s.starts_with("metrics: 3 executions, 2 featuresets, "))));
+        assert!(m.value(&["bogus"]).is_err());
+        assert!(m.value(&["table", "length"]).is_err());
+    }
+
+    #[test]
+    fn process_figures_come_from_proc_on_linux() {
+        let p = process_stats();
+        if cfg!(target_os = "linux") {
+            assert!(
+                p.resident_bytes > 0 && p.virtual_bytes >= p.resident_bytes,
+                "{p:?}"
+            );
+            assert!(p.open_fds > 0 && p.max_fds >= p.open_fds, "{p:?}");
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64());
+            assert!(p.start_time > 1e9 && p.start_time <= now + 1.0, "{p:?}");
+        }
+    }
+}
