@@ -379,7 +379,7 @@ impl<'p> Scheduler<'p> {
                 match &ending {
                     Ending::Failed(e) => {
                         parent.pending_bind = None;
-                        parent.pending_error = Some(e.summary());
+                        parent.pending_error = Some(e.summary_with_reason());
                     }
                     Ending::Done(..) if fiber.include => {
                         if let Some(t) = parent.template.as_mut() {
