@@ -107,10 +107,10 @@ impl Ctx<'_> {
         if let Some(v) = self.own(f, d) {
             return Some(v);
         }
-        let name = self.prog.s(d.base);
-        if name == "metrics" {
+        if self.metrics.names_it(d.base) {
             return self.metrics.value(&[]).ok();
         }
+        let name = self.prog.s(d.base);
         let activity = self.prog.program.feature_sets[f.fs].activity;
         if let Some(v) = self.globals.get(&(activity, d.base)) {
             return Some(v.clone());
@@ -125,7 +125,7 @@ impl Ctx<'_> {
     /// Base value with the qualifier path applied; Err names the first missing step.
     fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, Missing> {
         let mut steps = &d.specs[..];
-        let mut v = if self.prog.s(d.base) == "metrics" && self.own(f, d).is_none() {
+        let mut v = if self.metrics.names_it(d.base) && self.own(f, d).is_none() {
             // ARO-0044: the first qualifier picks a text format or a field.
             let path: Vec<&str> = steps.iter().map(|&s| self.prog.s(s)).collect();
             steps = steps.get(1..).unwrap_or_default();

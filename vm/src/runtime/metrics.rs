@@ -31,6 +31,8 @@ pub struct Metrics {
     /// Indices of the counted feature sets (templates excluded) ordered by name, then activity:
     /// the order every reader sees.
     order: Vec<usize>,
+    /// The string id of `metrics` in the program (`None`: no descriptor can name it).
+    sym: Option<u32>,
 }
 
 impl Metrics {
@@ -58,6 +60,7 @@ impl Metrics {
             started: Instant::now(),
             entries,
             order,
+            sym: prog.sym("metrics"),
         }
     }
 
@@ -69,6 +72,12 @@ impl Metrics {
                 e.stats.record(success, took);
             }
         }
+    }
+
+    /// Whether the string id `base` is the name `metrics` (one integer comparison: the
+    /// interpreter asks for every descriptor it resolves).
+    pub fn names_it(&self, base: u32) -> bool {
+        self.sym == Some(base)
     }
 
     /// When the application started.
