@@ -4,6 +4,8 @@
 //!
 //! Case layout: `cases/<area>/<case>/` holds `main.aro` (and any other app files) plus
 //! `expected.stdout`, optional `expected.stderr`, optional `expected.status` (default 0).
+//! A case whose output holds timings has `expected.pattern` instead of `expected.stdout`: the
+//! same lines, where `__ANY__` stands for any text within its line.
 //! A case expecting status 2 is a negative (compile-error) case: only `arovm build` runs and its
 //! stderr is compared with `expected.stderr`. A case with `http.script` is an HTTP case (see
 //! [`http`]): the app serves on a free loopback port and the script's requests are checked.
@@ -24,6 +26,7 @@ fn cases(dir: &Path, out: &mut Vec<PathBuf>) {
         if p.is_dir() {
             if p.join("main.aro").exists()
                 || p.join("expected.stdout").exists()
+                || p.join("expected.pattern").exists()
                 || p.join("http.script").exists()
                 || p.join("ws.script").exists()
             {
@@ -97,6 +100,47 @@ fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
             status: -1,
         },
     }
+}
+
+/// Whether `line` matches the pattern line `pat`, where `__ANY__` matches any text (none
+/// included). The literal pieces are found leftmost-first, which is exact for this one wildcard.
+fn line_matches(pat: &str, line: &str) -> bool {
+    let pieces: Vec<&str> = pat.split("__ANY__").collect();
+    let [first, middle @ .., last] = pieces.as_slice() else {
+        return pat == line;
+    };
+    if line.len() < first.len() + last.len() || !line.starts_with(first) || !line.ends_with(last) {
+        return false;
+    }
+    let mut rest = &line[first.len()..line.len() - last.len()];
+    for m in middle {
+        match rest.find(m) {
+            Some(i) => rest = &rest[i + m.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The first line where `actual` does not match `pattern` (see [`line_matches`]).
+fn pattern_diff(pattern: &str, actual: &str) -> Option<String> {
+    let p: Vec<&str> = pattern.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    for i in 0..p.len().max(a.len()) {
+        let ok = match (p.get(i), a.get(i)) {
+            (Some(x), Some(y)) => line_matches(x, y),
+            _ => false,
+        };
+        if !ok {
+            return Some(format!(
+                "    stdout line {} (pattern):\n      expected: {}\n      actual:   {}",
+                i + 1,
+                p.get(i).map_or("<none>".to_string(), |s| format!("{s:?}")),
+                a.get(i).map_or("<none>".to_string(), |s| format!("{s:?}"))
+            ));
+        }
+    }
+    None
 }
 
 /// A short line diff: the first differing line of each side.
@@ -176,8 +220,11 @@ fn main() {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0);
         let got = run_case(&arovm, case, exp_status);
+        let pattern = read(&case.join("expected.pattern"));
         if bless {
-            let _ = std::fs::write(case.join("expected.stdout"), &got.stdout);
+            if pattern.is_none() {
+                let _ = std::fs::write(case.join("expected.stdout"), &got.stdout);
+            }
             if !got.stderr.is_empty() {
                 let _ = std::fs::write(case.join("expected.stderr"), &got.stderr);
             }
@@ -192,9 +239,13 @@ fn main() {
                 got.status
             ));
         }
-        let exp_out = read(&case.join("expected.stdout")).unwrap_or_default();
-        if exp_out != got.stdout {
-            problems.push(diff("stdout", &exp_out, &got.stdout));
+        if let Some(p) = &pattern {
+            problems.extend(pattern_diff(p, &got.stdout));
+        } else {
+            let exp_out = read(&case.join("expected.stdout")).unwrap_or_default();
+            if exp_out != got.stdout {
+                problems.push(diff("stdout", &exp_out, &got.stdout));
+            }
         }
         if let Some(exp_err) = read(&case.join("expected.stderr")) {
             if exp_err != got.stderr {
@@ -217,5 +268,24 @@ fn main() {
     println!("{passed} passed, {failed} failed");
     if failed > 0 {
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_matches_text_within_a_line() {
+        assert!(line_matches("abc", "abc"));
+        assert!(!line_matches("abc", "abcd"));
+        assert!(line_matches("avg=__ANY__ms", "avg=0.1ms"));
+        assert!(line_matches("avg=__ANY__ms", "avg=ms"));
+        assert!(line_matches("__ANY__", ""));
+        assert!(line_matches("a __ANY__ b __ANY__ c", "a 1 b 2 b 3 c"));
+        assert!(!line_matches("a __ANY__ b __ANY__ c", "a 1 c"));
+        assert!(!line_matches("x__ANY__x", "x"));
+        assert!(pattern_diff("a\nb__ANY__", "a\nb12\n").is_none());
+        assert!(pattern_diff("a\nb__ANY__", "a\nb12\nc\n").is_some());
     }
 }

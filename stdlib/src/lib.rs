@@ -5,5 +5,6 @@
 pub mod action;
 pub mod actions;
 pub mod catalog;
+pub mod metrics;
 pub mod repository;
 pub mod value;

@@ -46,6 +46,8 @@ pub(crate) fn feature_set(
         slots: HashMap::new(),
         consts: HashMap::new(),
         loops: Vec::new(),
+        // A template sees its caller's variables, which may include a `metrics` of its own.
+        check_metrics: !fs.name.starts_with("template:"),
     };
     g.code.name = g.strings.intern(&fs.name);
     g.code.activity = g.strings.intern(&fs.activity);
@@ -141,6 +143,8 @@ pub(crate) struct Gen<'a> {
     slots: HashMap<String, u32>,
     consts: HashMap<ConstKey, u32>,
     loops: Vec<LoopCtx>,
+    /// Check `<metrics: …>` qualifiers here (not in templates: see [`Gen::desc`]).
+    check_metrics: bool,
 }
 
 #[derive(Hash, PartialEq, Eq)]
@@ -212,7 +216,7 @@ impl Gen<'_> {
     fn desc(&mut self, d: &Descriptor) -> u32 {
         let base = self.strings.intern(&d.base);
         let slot = self.slots.get(&d.base).copied().unwrap_or(NONE);
-        let specs = d
+        let parts: Vec<&str> = d
             .specifiers
             .iter()
             .flat_map(|s| {
@@ -222,8 +226,15 @@ impl Gen<'_> {
                     s.split('.').filter(|p| !p.is_empty()).collect()
                 }
             })
-            .map(|s| self.strings.intern(s))
             .collect();
+        // ARO-0044: `<metrics>` the feature set does not bind itself is the magic variable, whose
+        // qualifiers are known now (the VM checks them again where this cannot: templates).
+        if d.base == "metrics" && slot == NONE && self.check_metrics {
+            if let Err(why) = arovm_stdlib::metrics::check_path(&parts) {
+                self.diags.error(d.span, why);
+            }
+        }
+        let specs = parts.into_iter().map(|s| self.strings.intern(s)).collect();
         self.code.descs.push(Desc { base, slot, specs });
         (self.code.descs.len() - 1) as u32
     }

@@ -136,12 +136,14 @@ pub(super) fn build(ending: Ending, path: &str, program_strings: &[Rc<str>]) -> 
                     .map(|(_, t)| *t);
                 // Only a template's output or a string written in the program is typed by its
                 // content: a string built from input (echoed, interpolated) that merely looks
-                // like HTML or script must not be served as such.
-                let trusted = || {
-                    rendered.iter().any(|t| Rc::ptr_eq(t, s))
+                // like HTML or script must not be served as such. Prometheus text (`<metrics:
+                // prometheus>`, built at run time) is plain text, inert whatever its source.
+                let trusted = |ct: &str| {
+                    ct.starts_with("text/plain")
+                        || rendered.iter().any(|t| Rc::ptr_eq(t, s))
                         || program_strings.iter().any(|t| Rc::ptr_eq(t, s))
                 };
-                if let Some(ct) = by_ext.or_else(|| sniff(s).filter(|_| trusted())) {
+                if let Some(ct) = by_ext.or_else(|| sniff(s).filter(|ct| trusted(ct))) {
                     return Response {
                         status,
                         headers: vec![("Content-Type".into(), ct.into())],

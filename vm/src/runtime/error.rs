@@ -128,6 +128,17 @@ impl RuntimeError {
             .to_string()
     }
 
+    /// [`Self::summary`] with the reason after it, if any: a template's failure as its caller
+    /// reports it.
+    pub fn summary_with_reason(&self) -> String {
+        match self {
+            RuntimeError::Action { detail, .. } if !detail.is_empty() => {
+                format!("{} ({detail})", self.summary())
+            }
+            _ => self.summary(),
+        }
+    }
+
     /// A one-line description (for `shutdown: error` in Application-End: Error).
     pub fn summary(&self) -> String {
         match self {

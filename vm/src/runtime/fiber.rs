@@ -46,6 +46,8 @@ pub struct Fiber {
     pub rendered: Vec<Rc<str>>,
     /// The request or connection this fiber works for (`("request_id", id)`), for log lines.
     pub trace: Option<(&'static str, Rc<str>)>,
+    /// When the run started (its duration in the metrics, ARO-0044).
+    pub started: std::time::Instant,
 }
 
 impl Fiber {
@@ -70,6 +72,7 @@ impl Fiber {
             budgeted: true,
             rendered: Vec::new(),
             trace: None,
+            started: std::time::Instant::now(),
         }
     }
 }

@@ -4,13 +4,14 @@
 use super::error::RuntimeError;
 use super::fiber::Fiber;
 use super::host::HostState;
-use super::ops::{binary, is_type};
+use super::metrics::Metrics;
+use super::ops::{binary, is_type, step};
 use crate::loader::Loaded;
 use arovm_compiler::bytecode::{Arg, Const, Desc, FeatureSetCode, Op, NONE};
 use arovm_stdlib::action::{Call, IoRequest, Operand, Outcome, Response};
 use arovm_stdlib::actions;
 use arovm_stdlib::catalog::{self, Role};
-use arovm_stdlib::value::{date, to_description, truthy, Object, Value};
+use arovm_stdlib::value::{to_description, truthy, Object, Value};
 use std::fmt::Write;
 use std::rc::Rc;
 
@@ -20,6 +21,8 @@ enum Missing {
     Variable(String),
     /// A qualifier step found nothing: (key, type of the value it was applied to).
     Member(String, &'static str),
+    /// A qualifier `<metrics>` does not support: the reason, naming the supported ones.
+    Unsupported(String),
 }
 
 impl Missing {
@@ -28,6 +31,7 @@ impl Missing {
         match self {
             Missing::Variable(n) => format!("Undefined variable: {n}"),
             Missing::Member(k, _) => format!("Undefined member: {k}"),
+            Missing::Unsupported(why) => why.clone(),
         }
     }
 
@@ -36,6 +40,7 @@ impl Missing {
         match self {
             Missing::Variable(n) => format!("Undefined variable: '{n}'"),
             Missing::Member(k, t) => format!("Property '{k}' not found on type '{t}'"),
+            Missing::Unsupported(why) => why.clone(),
         }
     }
 }
@@ -63,6 +68,8 @@ pub struct Ctx<'a> {
     pub globals: &'a mut crate::idmap::IdMap<(u32, u32), Value>,
     /// The host (console, repositories, events).
     pub host: &'a mut HostState,
+    /// Feature set runs so far, for `<metrics>` (ARO-0044).
+    pub metrics: &'a Metrics,
 }
 
 fn const_value(prog: &Loaded, c: &Const) -> Value {
@@ -79,60 +86,31 @@ fn const_value(prog: &Loaded, c: &Const) -> Value {
     }
 }
 
-/// Applies one qualifier step: object key, or ARO-0038 list access (`first`, `last`, `N`).
-fn step(v: &Value, key: &str) -> Option<Value> {
-    match v {
-        Value::Object(o) => o.get(key).cloned().or_else(|| packet_field(o, key)),
-        Value::List(l) => match key {
-            "first" => l.first().cloned(),
-            "last" => l.last().cloned(),
-            "length" | "count" => Some(Value::Int(l.len() as i64)),
-            _ => key
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| l.len().checked_sub(i + 1).map(|j| l[j].clone())),
-        },
-        Value::Str(s) if key == "length" || key == "count" => {
-            Some(Value::Int(s.chars().count() as i64))
-        }
-        Value::Str(s) => date::parse_iso(s).and_then(|t| date::property(t, key)),
-        _ => None,
-    }
-}
-
-/// A socket packet's other keys come from its text (the reference's rule): a JSON object's field,
-/// a form field (`a=1&b=2`), or a `key: value` line.
-fn packet_field(o: &Object, key: &str) -> Option<Value> {
-    o.get("buffer")?;
-    let text = o.get("text").and_then(|t| t.as_str().map(str::to_string))?;
-    let t = text.trim();
-    if t.starts_with('{') {
-        return arovm_stdlib::value::from_json(t).and_then(|j| j.member(key));
-    }
-    if t.contains('=') && !t.contains(':') {
-        return t.split('&').find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            (k.trim() == key).then(|| Value::str(v.trim()))
-        });
-    }
-    t.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        (k.trim() == key).then(|| Value::str(v.trim()))
-    })
-}
-
 impl Ctx<'_> {
-    /// The value of a base name: local slot, framework variable, published variable, magic name.
-    fn base(&mut self, f: &Fiber, d: &Desc) -> Option<Value> {
+    /// A name the fiber holds itself: a bound local slot or a framework variable.
+    fn own(&self, f: &Fiber, d: &Desc) -> Option<Value> {
         if d.slot != NONE {
             if let Some(v) = &f.slots[d.slot as usize] {
                 return Some(v.clone());
             }
         }
         let name = self.prog.s(d.base);
-        if let Some((_, v)) = f.env.iter().find(|(k, _)| &**k == name) {
-            return Some(v.clone());
+        f.env
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The value of a base name: local slot, framework variable, `<metrics>` (its plain text),
+    /// published variable, magic name.
+    fn base(&mut self, f: &Fiber, d: &Desc) -> Option<Value> {
+        if let Some(v) = self.own(f, d) {
+            return Some(v);
         }
+        if self.metrics.names_it(d.base) {
+            return self.metrics.value(&[]).ok();
+        }
+        let name = self.prog.s(d.base);
         let activity = self.prog.program.feature_sets[f.fs].activity;
         if let Some(v) = self.globals.get(&(activity, d.base)) {
             return Some(v.clone());
@@ -146,10 +124,19 @@ impl Ctx<'_> {
 
     /// Base value with the qualifier path applied; Err names the first missing step.
     fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, Missing> {
-        let Some(mut v) = self.base(f, d) else {
-            return Err(Missing::Variable(self.prog.s(d.base).to_string()));
+        let mut steps = &d.specs[..];
+        let mut v = if self.metrics.names_it(d.base) && self.own(f, d).is_none() {
+            // ARO-0044: the first qualifier picks a text format or a field.
+            let path: Vec<&str> = steps.iter().map(|&s| self.prog.s(s)).collect();
+            steps = steps.get(1..).unwrap_or_default();
+            self.metrics.value(&path).map_err(Missing::Unsupported)?
+        } else {
+            let Some(v) = self.base(f, d) else {
+                return Err(Missing::Variable(self.prog.s(d.base).to_string()));
+            };
+            v
         };
-        for &s in &d.specs {
+        for &s in steps {
             let key = self.prog.s(s);
             v = step(&v, key).ok_or_else(|| Missing::Member(key.to_string(), v.type_name()))?;
         }
@@ -464,6 +451,8 @@ fn action(
     let at = f.stack.len().saturating_sub(n_expr);
     let mut exprs = f.stack.split_off(at).into_iter();
     let prog = cx.prog;
+    // An unsupported `<metrics>` qualifier fails the statement whatever the action.
+    let mut unsupported: Option<String> = None;
     let mut operand =
         |cx: &mut Ctx, f: &Fiber, a: &Arg, apply_path: bool, is_result: bool| -> Operand {
             match *a {
@@ -488,6 +477,10 @@ fn action(
                     } else if apply_path {
                         match cx.resolve(f, desc) {
                             Ok(v) => (Some(v), None),
+                            Err(Missing::Unsupported(why)) => {
+                                unsupported.get_or_insert_with(|| why.clone());
+                                (None, Some(why))
+                            }
                             Err(e) => (None, Some(e.action_text())),
                         }
                     } else {
@@ -523,6 +516,9 @@ fn action(
             (prog.s(c.word), o)
         })
         .collect();
+    if let Some(why) = unsupported {
+        return Err(RuntimeError::of_statement(prog, fs, st, why, Vec::new()));
+    }
     let call = Call {
         verb: prog.s(st.verb),
         result,
@@ -632,7 +628,7 @@ fn trace(
             specs: Vec::new(),
         };
         if let Some(v) = cx.base(f, &probe) {
-            if name != "now" && !name.ends_with("-repository") {
+            if name != "now" && name != "metrics" && !name.ends_with("-repository") {
                 out.push((name, to_description(&v)));
             }
         }

@@ -5,6 +5,7 @@ pub mod error;
 pub mod fiber;
 pub mod host;
 pub mod interp;
+pub mod metrics;
 pub mod ops;
 pub mod profile;
 pub mod scheduler;

@@ -1,9 +1,10 @@
 //! Operator semantics (ARO-0002 as the reference implements them): int-preserving arithmetic,
-//! truncating int division, `++` on description forms, `contains`, `matches`, type checks.
+//! truncating int division, `++` on description forms, `contains`, `matches`, type checks, and
+//! qualifier steps (`<x: a.b>`, ARO-0038 list access, socket packet fields).
 
 use super::error::RuntimeError;
 use arovm_compiler::bytecode::BinCode;
-use arovm_stdlib::value::{compare, equals, to_description, Value};
+use arovm_stdlib::value::{compare, date, equals, to_description, Object, Value};
 use std::cmp::Ordering;
 
 fn num(v: &Value) -> Result<f64, RuntimeError> {
@@ -122,4 +123,46 @@ pub fn is_type(v: &Value, t: &str) -> bool {
             | ("Map" | "Object" | "Dictionary", Value::Object(_))
             | ("Null", Value::Null)
     )
+}
+
+/// Applies one qualifier step: object key, or ARO-0038 list access (`first`, `last`, `N`).
+pub fn step(v: &Value, key: &str) -> Option<Value> {
+    match v {
+        Value::Object(o) => o.get(key).cloned().or_else(|| packet_field(o, key)),
+        Value::List(l) => match key {
+            "first" => l.first().cloned(),
+            "last" => l.last().cloned(),
+            "length" | "count" => Some(Value::Int(l.len() as i64)),
+            _ => key
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| l.len().checked_sub(i + 1).map(|j| l[j].clone())),
+        },
+        Value::Str(s) if key == "length" || key == "count" => {
+            Some(Value::Int(s.chars().count() as i64))
+        }
+        Value::Str(s) => date::parse_iso(s).and_then(|t| date::property(t, key)),
+        _ => None,
+    }
+}
+
+/// A socket packet's other keys come from its text (the reference's rule): a JSON object's field,
+/// a form field (`a=1&b=2`), or a `key: value` line.
+fn packet_field(o: &Object, key: &str) -> Option<Value> {
+    o.get("buffer")?;
+    let text = o.get("text").and_then(|t| t.as_str().map(str::to_string))?;
+    let t = text.trim();
+    if t.starts_with('{') {
+        return arovm_stdlib::value::from_json(t).and_then(|j| j.member(key));
+    }
+    if t.contains('=') && !t.contains(':') {
+        return t.split('&').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            (k.trim() == key).then(|| Value::str(v.trim()))
+        });
+    }
+    t.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == key).then(|| Value::str(v.trim()))
+    })
 }

@@ -6,6 +6,7 @@ use super::error::RuntimeError;
 use super::fiber::{Fiber, FiberId};
 use super::host::HostState;
 use super::interp::{run, Ctx, Halt};
+use super::metrics::Metrics;
 use crate::idmap::{IdMap, IdSet};
 use crate::loader::Loaded;
 use arovm_stdlib::action::{IoRequest, Response};
@@ -34,6 +35,8 @@ pub struct Scheduler<'p> {
     pub globals: IdMap<(u32, u32), Value>,
     /// Console, repositories, events.
     pub host: HostState,
+    /// Every ended run per feature set (ARO-0044): `<metrics>`, and exporters.
+    pub metrics: Metrics,
     fibers: Vec<Option<Fiber>>,
     free: Vec<FiberId>,
     ready: VecDeque<FiberId>,
@@ -55,6 +58,7 @@ impl<'p> Scheduler<'p> {
             prog,
             globals: IdMap::default(),
             host: HostState::default(),
+            metrics: Metrics::new(prog),
             fibers: Vec::new(),
             free: Vec::new(),
             ready: VecDeque::new(),
@@ -254,6 +258,7 @@ impl<'p> Scheduler<'p> {
                 prog: self.prog,
                 globals: &mut self.globals,
                 host: &mut self.host,
+                metrics: &self.metrics,
             };
             // A bug in an action must not take the server down: a panic fails this fiber only
             // (an HTTP request then gets a 500).
@@ -382,13 +387,15 @@ impl<'p> Scheduler<'p> {
     }
 
     fn finish(&mut self, id: FiberId, mut fiber: Fiber, ending: Ending) {
+        let ok = matches!(ending, Ending::Done(..));
+        self.metrics.record(fiber.fs, ok, fiber.started.elapsed());
         if let (Some(p), Some(text)) = (fiber.parent, fiber.template.take()) {
             // A rendered template hands its text (or its failure) to the caller.
             if let Some(parent) = self.fibers[p].as_mut() {
                 match &ending {
                     Ending::Failed(e) => {
                         parent.pending_bind = None;
-                        parent.pending_error = Some(e.summary());
+                        parent.pending_error = Some(e.summary_with_reason());
                     }
                     Ending::Done(..) if fiber.include => {
                         if let Some(t) = parent.template.as_mut() {

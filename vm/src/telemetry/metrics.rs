@@ -268,22 +268,12 @@ impl Metrics {
         out
     }
 
-    /// Reads CPU time, resident memory and open descriptors from /proc (Linux; elsewhere they
-    /// stay 0).
+    /// Samples CPU time, resident memory and open descriptors.
     fn sample_process(&self) {
-        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
-            // Fields after the command name (which may hold spaces) start after the last ')'.
-            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let ticks = 100.0; // USER_HZ on every Linux architecture arovm runs on
-            let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-            // After ')': state is index 0, utime 11, stime 12, rss (pages) 21.
-            self.cpu_seconds.set((num(11) + num(12)) / ticks);
-            self.resident_bytes.set(num(21) as i64 * 4096);
-        }
-        if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
-            self.open_fds.set(dir.count() as i64);
-        }
+        let p = super::process::process_stats();
+        self.cpu_seconds.set(p.cpu_user + p.cpu_system);
+        self.resident_bytes.set(p.resident_bytes as i64);
+        self.open_fds.set(p.open_fds as i64);
     }
 }
 
