@@ -52,6 +52,8 @@ struct Driver<'p> {
     shutting_down: bool,
     /// Application-Start finished or waits in Keepalive (`/readyz`).
     started: bool,
+    /// The HTTPS certificate and key files (re-read on SIGHUP).
+    tls_files: Option<(std::path::PathBuf, std::path::PathBuf)>,
     /// Outbound requests in flight: tag → waiting fiber.
     clients: IdMap<u64, FiberId>,
     next_tag: u64,
@@ -80,6 +82,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         opts,
         shutting_down: false,
         started: false,
+        tls_files: None,
         clients: IdMap::default(),
         next_tag: 1,
         ws: connection_events::WsState::new(prog),
@@ -309,6 +312,7 @@ impl Driver<'_> {
                 }
             }
             Inbound::Admin { conn, method, path } => self.admin_request(conn, &method, &path),
+            Inbound::Reload => self.reload_tls(),
             Inbound::Shutdown => {
                 self.shutting_down = true;
                 if let Some(r) = self.reactor.as_mut() {
@@ -518,6 +522,7 @@ impl Driver<'_> {
             host: host.to_string(),
             port,
             path: "/".into(),
+            tls: false,
         };
         let addr = crate::reactor::client::resolve(&url)?;
         let tag = self.next_tag;

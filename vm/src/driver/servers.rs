@@ -4,6 +4,7 @@
 use super::Driver;
 use arovm_stdlib::value::Value;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 impl Driver<'_> {
@@ -56,7 +57,15 @@ impl Driver<'_> {
             .or(port)
             .unwrap_or(self.prog.program.http_port);
         let bind = self.opts.bind;
+        self.tls_files = tls_files(&self.opts, config.as_ref())?;
+        let tls = match &self.tls_files {
+            Some((cert, key)) => Some(crate::reactor::tls::server_config(cert, key)?),
+            None => None,
+        };
         let r = self.ensure_reactor()?;
+        if let Some(cfg) = tls {
+            r.set_tls(cfg);
+        }
         if let Some(c) = &config {
             apply_ws_config(&mut r.ws_config, c);
         }
@@ -76,6 +85,54 @@ impl Driver<'_> {
             }
             Err(e) => Err(format!("Cannot start the http-server on port {port}: {e}")),
         }
+    }
+
+    /// SIGHUP: re-reads the certificate and key; on failure the old ones stay in use.
+    pub(super) fn reload_tls(&mut self) {
+        use crate::telemetry::log::{emit, Field, Level};
+        let Some((cert, key)) = self.tls_files.clone() else {
+            emit(Level::Info, "SIGHUP: no TLS certificate to reload", &[]);
+            return;
+        };
+        match crate::reactor::tls::server_config(&cert, &key) {
+            Ok(cfg) => {
+                if let Some(r) = self.reactor.as_mut() {
+                    r.set_tls(cfg);
+                }
+                let c = cert.display().to_string();
+                emit(
+                    Level::Info,
+                    "TLS certificate reloaded",
+                    &[("cert", Field::Str(&c))],
+                );
+            }
+            Err(e) => emit(
+                Level::Error,
+                "TLS reload failed, the previous certificate stays in use",
+                &[("error", Field::Str(&e))],
+            ),
+        }
+    }
+}
+
+/// The certificate and key files: `--tls-cert`/`--tls-key` (or their variables) over the Start
+/// object's `tls: { cert: "…", key: "…" }`; one without the other is an error.
+fn tls_files(
+    opts: &super::RunOptions,
+    config: Option<&Value>,
+) -> Result<Option<(PathBuf, PathBuf)>, String> {
+    let tls = config.and_then(|c| c.member("tls"));
+    let from_start = |k: &str| {
+        tls.as_ref()
+            .and_then(|t| t.member(k))
+            .and_then(|v| v.as_str().map(PathBuf::from))
+    };
+    let cert = opts.tls_cert.clone().or_else(|| from_start("cert"));
+    let key = opts.tls_key.clone().or_else(|| from_start("key"));
+    match (cert, key) {
+        (Some(c), Some(k)) => Ok(Some((c, k))),
+        (None, None) => Ok(None),
+        _ => Err("TLS needs both a certificate and a key (--tls-cert and --tls-key)".into()),
     }
 }
 

@@ -56,6 +56,17 @@ impl Reactor {
         self.trusted = trusted;
     }
 
+    /// Serves HTTPS and WSS with `config` on the app's HTTP listeners (new connections; a
+    /// reload replaces it for the connections accepted after it).
+    pub fn set_tls(&mut self, config: std::sync::Arc<rustls::ServerConfig>) {
+        self.tls = Some(config);
+    }
+
+    /// True when the app's HTTP listeners speak TLS.
+    pub fn serves_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Names the route a request was given to (its metrics label).
     pub fn set_route(&mut self, conn: ConnId, route: Arc<String>) {
         if let Some(Some(c)) = self.conns.get_mut(conn.slot) {

@@ -27,6 +27,8 @@ pub struct ClientConn {
     pub deadline: Instant,
     /// Distinguishes reuse of the slot.
     pub generation: u64,
+    /// The TLS session of an `https://` request.
+    pub tls: Option<Box<super::tls::Tls>>,
 }
 
 /// Resolves a URL's host without blocking for IP literals and `localhost`.
@@ -56,8 +58,14 @@ impl ClientConn {
         generation: u64,
     ) -> Result<ClientConn, String> {
         let addr = resolve(url)?;
+        let tls = if url.tls {
+            Some(Box::new(super::tls::Tls::client(&url.host)?))
+        } else {
+            None
+        };
         let stream = TcpStream::connect(addr).map_err(|e| format!("Connection failed: {e}"))?;
         Ok(ClientConn {
+            tls,
             stream,
             out: encode(method, url, headers, body),
             out_pos: 0,
@@ -134,8 +142,18 @@ impl Reactor {
             let msg = format!("Connection failed: {e}");
             return self.client_done(slot, Err(msg));
         }
+        if let Some(t) = c.tls.as_mut() {
+            if let Err(e) = t.flush(&mut c.stream) {
+                let msg = format!("Connection failed: {}", tls_reason(&e));
+                return self.client_done(slot, Err(msg));
+            }
+        }
         while c.out_pos < c.out.len() {
-            match c.stream.write(&c.out[c.out_pos..]) {
+            let written = match c.tls.as_mut() {
+                Some(t) => t.write(&mut c.stream, &c.out[c.out_pos..]),
+                None => c.stream.write(&c.out[c.out_pos..]),
+            };
+            match written {
                 Ok(n) => c.out_pos += n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::NotConnected => break,
@@ -148,7 +166,11 @@ impl Reactor {
         }
         let mut eof = false;
         loop {
-            match c.stream.read(&mut self.read_buf) {
+            let read = match c.tls.as_mut() {
+                Some(t) => t.read(&mut c.stream, &mut self.read_buf),
+                None => c.stream.read(&mut self.read_buf),
+            };
+            match read {
                 Ok(0) => {
                     eof = true;
                     break;
@@ -158,7 +180,7 @@ impl Reactor {
                 Err(e) if e.kind() == ErrorKind::NotConnected => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let msg = format!("Connection failed: {e}");
+                    let msg = format!("Connection failed: {}", tls_reason(&e));
                     return self.client_done(slot, Err(msg));
                 }
             }
@@ -171,5 +193,13 @@ impl Reactor {
             Ok(None) => {}
             Err(e) => self.client_done(slot, Err(e)),
         }
+    }
+}
+
+/// The words of a failed read: a TLS error (an untrusted certificate) says what it is.
+fn tls_reason(e: &std::io::Error) -> String {
+    match e.get_ref() {
+        Some(inner) if e.kind() == ErrorKind::InvalidData => format!("TLS: {inner}"),
+        _ => e.to_string(),
     }
 }

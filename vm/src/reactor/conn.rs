@@ -119,6 +119,8 @@ pub struct Conn {
     /// Accepted by the admin listener: its requests go to the driver's admin endpoints and
     /// are neither logged nor counted.
     pub admin: bool,
+    /// The TLS session of an HTTPS/WSS connection (boxed: most connections are plain).
+    pub tls: Option<Box<super::tls::Tls>>,
 }
 
 impl Conn {
@@ -155,18 +157,41 @@ impl Conn {
             current: None,
             close_cause: None,
             admin: false,
+            tls: None,
         }
+    }
+
+    /// Reads from the socket (through TLS when the connection has it).
+    pub fn read_some(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        match self.tls.as_mut() {
+            Some(t) => t.read(&mut self.stream, buf),
+            None => self.stream.read(buf),
+        }
+    }
+
+    /// Writes to the socket (through TLS when the connection has it).
+    pub fn write_some(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        use std::io::Write;
+        match self.tls.as_mut() {
+            Some(t) => t.write(&mut self.stream, bytes),
+            None => self.stream.write(bytes),
+        }
+    }
+
+    /// Encrypted bytes are still waiting for the socket.
+    pub fn tls_pending(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.pending())
     }
 
     /// Writes `bytes` at once when nothing is queued ahead of them (the common case: one
     /// syscall, no copy) and queues what the socket did not take. An error other than
     /// `WouldBlock` is returned; the caller closes the connection.
     pub fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
         let mut done = 0;
         if self.out.is_empty() {
             while done < bytes.len() {
-                match self.stream.write(&bytes[done..]) {
+                match self.write_some(&bytes[done..]) {
                     Ok(n) => {
                         done += n;
                         self.count_out(n);

@@ -7,7 +7,7 @@ use super::{arm, fault_injection, ConnId, Inbound, Reactor};
 use crate::net::http::errors::HttpError;
 use crate::net::http::request::Progress;
 use crate::net::http::response::Response;
-use std::io::{ErrorKind, Read};
+use std::io::ErrorKind;
 use std::rc::Rc;
 
 impl Reactor {
@@ -31,7 +31,7 @@ impl Reactor {
             |c: &Conn| c.inbuf.len() >= cap || (http && c.out_bytes > max_output) || c.app_paused;
         let mut closed = false;
         while !gated(c) && !c.eof {
-            match c.stream.read(&mut self.read_buf) {
+            match c.read_some(&mut self.read_buf) {
                 Ok(0) => c.eof = true,
                 Ok(n) => {
                     c.count_in(n);
@@ -55,6 +55,16 @@ impl Reactor {
         if closed {
             return self.close(slot);
         }
+        if c.tls_pending() && !c.want_write {
+            // A handshake answer the socket did not take at once: wait for WRITABLE.
+            self.flush(slot);
+            if !matches!(self.conns.get(slot), Some(Some(_))) {
+                return;
+            }
+        }
+        let Some(Some(c)) = self.conns.get_mut(slot) else {
+            return;
+        };
         if c.phase == Phase::Tcp || c.phase == Phase::WebSocket {
             let full = c.inbuf.len() >= cap;
             if c.phase == Phase::Tcp {

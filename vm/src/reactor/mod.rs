@@ -13,6 +13,7 @@ mod listeners;
 pub mod signals;
 mod tcp;
 pub mod timers;
+pub mod tls;
 mod websocket;
 
 use crate::net::http::client::ClientResponse;
@@ -111,6 +112,8 @@ pub enum Inbound {
     },
     /// SIGINT or SIGTERM.
     Shutdown,
+    /// SIGHUP: reload the TLS certificate and key.
+    Reload,
     /// A WebSocket handshake completed.
     WsOpen {
         /// The connection's id (also its `connectionId` in ARO).
@@ -214,6 +217,8 @@ pub struct Reactor {
     connecting: crate::idmap::IdMap<usize, u64>,
     /// Proxies whose forwarding headers are believed (`--trusted-proxy`).
     trusted: Vec<crate::net::http::forwarded::Cidr>,
+    /// The HTTPS/WSS configuration: every connection to the app's HTTP listeners speaks TLS.
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// Request id source.
     ids: access::RequestIds,
 }
@@ -253,6 +258,7 @@ impl Reactor {
             stream_index: Default::default(),
             connecting: Default::default(),
             trusted: Vec::new(),
+            tls: None,
             ids: access::RequestIds::new(),
         })
     }
@@ -303,7 +309,11 @@ impl Reactor {
         for (token, hangup) in tokens {
             match token.0 {
                 0 => {
-                    if self.signals.as_mut().is_some_and(|s| s.drain()) {
+                    let got = self.signals.as_mut().map(|s| s.drain()).unwrap_or_default();
+                    if got.reload {
+                        self.inbound.push(Inbound::Reload);
+                    }
+                    if got.stop {
                         self.inbound.push(Inbound::Shutdown);
                     }
                 }
@@ -362,6 +372,11 @@ impl Reactor {
             c.admin = admin;
             if admin {
                 c.set_kind(&crate::telemetry::metrics::NET.admin);
+            } else if let Some(cfg) = &self.tls {
+                match tls::Tls::server(cfg) {
+                    Ok(t) => c.tls = Some(Box::new(t)),
+                    Err(_) => return self.close(slot),
+                }
             }
             // A new connection must send its first request head within the head timeout.
             c.head_started = true;
@@ -401,7 +416,14 @@ impl Reactor {
             return;
         };
         let mut failed = false;
-        while !c.out.is_empty() {
+        if let Some(t) = c.tls.as_mut() {
+            match t.flush(&mut c.stream) {
+                Ok(true) => failed = Self::flush_tls_queue(c),
+                Ok(false) => {}
+                Err(_) => failed = true,
+            }
+        }
+        while c.tls.is_none() && !c.out.is_empty() {
             let mut slices = [std::io::IoSlice::new(&[]); 64];
             let mut k = 0;
             for (i, chunk) in c.out.iter().take(slices.len()).enumerate() {
@@ -436,7 +458,7 @@ impl Reactor {
         if failed {
             return self.close(slot);
         }
-        let want = !c.out.is_empty();
+        let want = !c.out.is_empty() || c.tls_pending();
         if want != c.want_write {
             c.want_write = want;
             let interest = if want {
@@ -459,8 +481,32 @@ impl Reactor {
         }
     }
 
+    /// Writes a TLS connection's queue chunk by chunk through its session; true on an error.
+    fn flush_tls_queue(c: &mut Conn) -> bool {
+        while let Some(front) = c.out.front().cloned() {
+            match c.write_some(&front[c.out_pos..]) {
+                Ok(n) => {
+                    c.out_bytes -= n;
+                    c.count_out(n);
+                    c.out_pos += n;
+                    if c.out_pos == front.len() {
+                        c.out.pop_front();
+                        c.out_pos = 0;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+
     fn close(&mut self, slot: usize) {
         if let Some(Some(mut c)) = self.conns.get_mut(slot).map(Option::take) {
+            if let Some(t) = c.tls.as_mut() {
+                t.close(&mut c.stream);
+            }
             let _ = self.poll.registry().deregister(&mut c.stream);
             self.free.push(slot);
             self.open -= 1;

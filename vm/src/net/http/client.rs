@@ -13,16 +13,16 @@ pub struct Url {
     pub port: u16,
     /// Path and query (`/` by default).
     pub path: String,
+    /// `https://`: the connection speaks TLS.
+    pub tls: bool,
 }
 
-/// Parses an `http://` URL (`https` is refused: no TLS in arovm).
+/// Parses an `http://` or `https://` URL.
 pub fn parse_url(url: &str) -> Result<Url, String> {
-    let rest = if let Some(r) = url.strip_prefix("http://") {
-        r
-    } else if url.starts_with("https://") {
-        return Err(format!(
-            "Unsupported URL '{url}': arovm speaks plain http:// only"
-        ));
+    let (rest, tls) = if let Some(r) = url.strip_prefix("http://") {
+        (r, false)
+    } else if let Some(r) = url.strip_prefix("https://") {
+        (r, true)
     } else {
         return Err(format!(
             "Invalid URL '{url}': must start with http:// or https://"
@@ -38,7 +38,7 @@ pub fn parse_url(url: &str) -> Result<Url, String> {
             p.parse::<u16>()
                 .map_err(|_| format!("Invalid URL '{url}': bad port"))?,
         ),
-        _ => (authority, 80),
+        _ => (authority, if tls { 443 } else { 80 }),
     };
     if host.is_empty() {
         return Err(format!("Invalid URL '{url}': no host"));
@@ -50,6 +50,7 @@ pub fn parse_url(url: &str) -> Result<Url, String> {
             .to_string(),
         port,
         path: path.to_string(),
+        tls,
     })
 }
 
