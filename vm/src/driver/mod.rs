@@ -112,6 +112,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
     if let Some(r) = d.reactor.as_mut() {
         r.flush_dirty();
     }
+    crate::telemetry::log::flush();
     if let Some(p) = d.sched.host.profile.take() {
         let fs_name = |fs: usize| {
             let f = &prog.program.feature_sets[fs];

@@ -6,7 +6,7 @@ use super::conn::{Conn, Current};
 use super::{ConnId, Reactor};
 use crate::net::http::forwarded;
 use crate::net::http::request::Request;
-use crate::telemetry::log::{self, Field, Level};
+use crate::telemetry::log::{self, Field};
 use crate::telemetry::metrics::{method_label, RequestLabels, RouteLabels, METRICS};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -144,8 +144,7 @@ impl Reactor {
             .observe(seconds);
         if log::access_enabled() {
             let remote = c.client.to_string();
-            log::emit(
-                Level::Info,
+            log::emit_access(
                 "request",
                 &[
                     ("remote", Field::Str(&remote)),
@@ -200,5 +199,5 @@ pub(super) fn connection_done(c: &Conn, code: Option<u16>, reason: &str) {
     }
     fields.push(("reason", Field::Str(reason)));
     let msg = if c.ws.is_some() { "websocket" } else { "tcp" };
-    log::emit(Level::Info, msg, &fields);
+    log::emit_access(msg, &fields);
 }

@@ -281,6 +281,7 @@ impl Reactor {
     /// Waits for I/O (at most `timeout`) and returns what happened.
     pub fn poll(&mut self, timeout: Option<Duration>) -> Vec<Inbound> {
         self.flush_dirty();
+        crate::telemetry::log::flush();
         // Requests parsed outside a poll (pipelined ones after a response) are due now, as are
         // connections that stopped reading at a full buffer.
         let timeout = if self.inbound.is_empty() && self.again.is_empty() {

@@ -214,13 +214,56 @@ pub fn escape_app_text(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Writes a runtime line to stderr when `level` is enabled.
+thread_local! {
+    /// Access lines of this loop turn, written together by [`flush`].
+    static PENDING: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Pending access lines are written once they reach this size, or at the end of the turn.
+const PENDING_MAX: usize = 64 * 1024;
+
+/// Writes a runtime line to stderr when `level` is enabled (after any pending access lines, so
+/// the order holds).
 pub fn emit(level: Level, msg: &str, fields: &[(&str, Field)]) {
     if enabled(level) {
+        flush();
         let mut l = line(level, msg, fields);
         l.push('\n');
         let _ = std::io::stderr().lock().write_all(l.as_bytes());
     }
+}
+
+/// Queues an access line (info); the lines of one loop turn leave in one `write` (see
+/// [`flush`]), so a busy server pays one syscall per turn for its access log, not one per
+/// request.
+pub fn emit_access(msg: &str, fields: &[(&str, Field)]) {
+    if !access_enabled() {
+        return;
+    }
+    let l = line(Level::Info, msg, fields);
+    let full = PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        p.push_str(&l);
+        p.push('\n');
+        p.len() >= PENDING_MAX
+    });
+    if full {
+        flush();
+    }
+}
+
+/// Writes the queued access lines (the reactor calls this before it waits, and at exit).
+pub fn flush() {
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if !p.is_empty() {
+            let _ = std::io::stderr().lock().write_all(p.as_bytes());
+            p.clear();
+            if p.capacity() > PENDING_MAX * 2 {
+                p.shrink_to(PENDING_MAX);
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ pub struct WsConfig {
     pub ping_interval: Duration,
     /// Drop the peer when nothing arrives this long after a Ping. Default 30 s.
     pub ping_timeout: Duration,
-    /// Allowed `Origin` values; empty = any.
+    /// Allowed `Origin` values (`"*"`: any); empty = same origin only: a browser's `Origin`
+    /// must name the request's `Host` (clients that send no `Origin` are not browsers and pass).
     pub origins: Vec<String>,
     /// Bytes queued for one connection before it is a slow consumer (closed with 1008).
     /// Default 1 MiB.

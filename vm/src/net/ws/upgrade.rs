@@ -53,17 +53,45 @@ pub fn check(req: &Request, path: &str, cfg: &WsConfig) -> Result<Vec<u8>, Respo
     else {
         return Err(Response::error(400, "missing or invalid Sec-WebSocket-Key"));
     };
-    if !cfg.origins.is_empty() {
-        let origin = req.header("origin").unwrap_or("");
-        if !cfg.origins.iter().any(|o| o == origin) {
-            return Err(Response::error(403, "origin not allowed"));
-        }
+    if !origin_allowed(req, &cfg.origins) {
+        return Err(Response::error(403, "origin not allowed"));
     }
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
     Ok(format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
     )
     .into_bytes())
+}
+
+/// Cross-site WebSocket hijacking protection (as Phoenix's `check_origin`): without an
+/// allow-list a browser's `Origin` must be the page's own host (`Host`, default ports ignored);
+/// `"*"` allows any; a list allows exactly those origins. No `Origin`: not a browser, allowed.
+fn origin_allowed(req: &Request, allowed: &[String]) -> bool {
+    let Some(origin) = req.header("origin").map(str::trim) else {
+        return true;
+    };
+    if allowed.iter().any(|o| o == "*") {
+        return true;
+    }
+    if !allowed.is_empty() {
+        return allowed
+            .iter()
+            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
+    }
+    let authority = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        s.strip_suffix(":80")
+            .or_else(|| s.strip_suffix(":443"))
+            .map_or(s.clone(), str::to_string)
+    };
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false; // `null` (sandboxed pages, files) and anything else
+    };
+    let host = req.header("host").unwrap_or("");
+    !rest.is_empty() && authority(rest) == authority(host.trim())
 }
 
 #[cfg(test)]
@@ -100,5 +128,65 @@ mod tests {
         let mut k = ok.clone();
         k.headers[3].1 = "short".into();
         assert_eq!(check(&k, "/ws", &cfg).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn cross_site_upgrades_are_refused_unless_allowed() {
+        let with = |origin: &str, host: &str| {
+            req(&[
+                ("Host", host),
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("Origin", origin),
+            ])
+        };
+        let same = WsConfig::default();
+        let status = |r: &Request, c: &WsConfig| check(r, "/ws", c).err().map_or(101, |e| e.status);
+        assert_eq!(
+            status(&with("http://localhost:8080", "localhost:8080"), &same),
+            101
+        );
+        assert_eq!(
+            status(
+                &with("https://Chat.Example.com", "chat.example.com:443"),
+                &same
+            ),
+            101
+        );
+        assert_eq!(
+            status(&with("http://evil.example", "localhost:8080"), &same),
+            403
+        );
+        assert_eq!(
+            status(&with("http://localhost:9999", "localhost:8080"), &same),
+            403
+        );
+        assert_eq!(status(&with("null", "localhost:8080"), &same), 403);
+        let any = WsConfig {
+            origins: vec!["*".into()],
+            ..WsConfig::default()
+        };
+        assert_eq!(
+            status(&with("http://evil.example", "localhost:8080"), &any),
+            101
+        );
+        let list = WsConfig {
+            origins: vec!["https://app.example.com".into()],
+            ..WsConfig::default()
+        };
+        assert_eq!(
+            status(&with("https://app.example.com", "api.example.com"), &list),
+            101
+        );
+        assert_eq!(
+            status(&with("http://localhost:8080", "localhost:8080"), &list),
+            403
+        );
+        // No Origin: not a browser.
+        let mut plain = with("x", "localhost:8080");
+        plain.headers.pop();
+        assert_eq!(status(&plain, &same), 101);
     }
 }
