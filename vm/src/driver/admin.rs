@@ -5,7 +5,10 @@
 use super::Driver;
 use crate::net::http::response::Response;
 use crate::reactor::ConnId;
-use crate::telemetry::metrics::{RepositoryLabels, StateLabels, CONTENT_TYPE, METRICS};
+use crate::telemetry::metrics::{
+    FeatureSetLabels, RepositoryLabels, StateLabels, CONTENT_TYPE, METRICS,
+};
+use std::sync::Arc;
 
 impl Driver<'_> {
     /// True once Application-Start has finished or waits in Keepalive, until shutdown begins.
@@ -73,5 +76,26 @@ impl Driver<'_> {
                 .set(n as i64);
         }
         METRICS.ready.set(i64::from(self.ready()));
+        self.sync_feature_sets();
+    }
+
+    /// Brings the feature-set counters up to the `<metrics>` collector's counts (the same
+    /// numbers the language shows; counters only grow, so each scrape adds the difference).
+    fn sync_feature_sets(&self) {
+        for (name, activity, stats) in self.sched.metrics.iter() {
+            let labels = FeatureSetLabels {
+                feature_set: Arc::new(name.to_string()),
+                activity: Arc::new(activity.to_string()),
+            };
+            let runs = METRICS.runs.get_or_create_owned(&labels);
+            runs.inc_by(stats.executions.saturating_sub(runs.get()));
+            let failures = METRICS.handler_failures.get_or_create_owned(&labels);
+            failures.inc_by(stats.failures.saturating_sub(failures.get()));
+            let secs = METRICS.run_seconds.get_or_create_owned(&labels);
+            let d = stats.total.as_secs_f64() - secs.get();
+            if d > 0.0 {
+                secs.inc_by(d);
+            }
+        }
     }
 }

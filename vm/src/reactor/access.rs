@@ -173,7 +173,7 @@ pub(super) fn connection_done(c: &Conn, code: Option<u16>, reason: &str) {
         (None, Some(_)) => "normal",
     };
     c.meters.closed(cause);
-    if c.meters.name == "http" || !log::access_enabled() {
+    if !matches!(c.meters.name, "websocket" | "tcp") || !log::access_enabled() {
         return;
     }
     let remote = c.client.to_string();

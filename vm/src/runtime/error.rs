@@ -66,13 +66,6 @@ impl RuntimeError {
         use crate::telemetry::log::{self, Field, Level};
         let f = &prog.program.feature_sets[fs];
         let (name, activity) = (prog.s(f.name), prog.s(f.activity));
-        crate::telemetry::metrics::METRICS
-            .handler_failures
-            .get_or_create(&crate::telemetry::metrics::FeatureSetLabels {
-                feature_set: std::sync::Arc::new(name.to_string()),
-                activity: std::sync::Arc::new(activity.to_string()),
-            })
-            .inc();
         let text = self.render();
         let mut fields = vec![
             ("feature_set", Field::Str(name)),

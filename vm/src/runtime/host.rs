@@ -122,10 +122,15 @@ impl HostState {
         out
     }
 
-    /// Writes one line to stdout (the response line, server start lines).
+    /// Writes one line to stdout (the response line, server start lines); a JSON line in JSON
+    /// mode.
     pub fn print(&mut self, text: &str) {
+        use crate::telemetry::log::{self, Format, Level};
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        let _ = match log::format() {
+            Format::Json => writeln!(out, "{}", log::line(Level::Info, text, &[])),
+            Format::Text => writeln!(out, "{text}"),
+        };
         let _ = out.flush();
     }
 

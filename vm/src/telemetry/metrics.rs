@@ -96,8 +96,12 @@ pub struct Metrics {
     pub bytes: Family<FlowLabels, Counter>,
     /// Connections closed, by kind and reason.
     pub closed: Family<CloseLabels, Counter>,
-    /// Handler runs that failed, by feature set.
+    /// Feature set runs that failed (synced at scrape from the `<metrics>` collector).
     pub handler_failures: Family<FeatureSetLabels, Counter>,
+    /// Feature set runs that ended (synced at scrape from the `<metrics>` collector).
+    pub runs: Family<FeatureSetLabels, Counter>,
+    /// Wall time of ended runs, summed (synced at scrape from the `<metrics>` collector).
+    pub run_seconds: Family<FeatureSetLabels, Counter<f64, AtomicU64>>,
     /// Fibers by state (sampled at scrape).
     pub fibers: Family<StateLabels, Gauge>,
     /// Output bytes queued on all connections, and on the fullest one (sampled at scrape).
@@ -142,6 +146,8 @@ impl Metrics {
             bytes: Family::default(),
             closed: Family::default(),
             handler_failures: Family::default(),
+            runs: Family::default(),
+            run_seconds: Family::default(),
             fibers: Family::default(),
             queued_bytes: Gauge::default(),
             queued_bytes_max: Gauge::default(),
@@ -203,8 +209,19 @@ impl Metrics {
         );
         r.register(
             "handler_failures",
-            "Handler runs that failed, by feature set",
+            "Feature set runs that ended with a runtime error",
             self.handler_failures.clone(),
+        );
+        r.register(
+            "feature_set_runs",
+            "Feature set runs that ended (the counts of the language's <metrics>)",
+            self.runs.clone(),
+        );
+        r.register_with_unit(
+            "feature_set_run",
+            "Wall time of ended feature set runs, waits included",
+            Unit::Seconds,
+            self.run_seconds.clone(),
         );
         r.register("fibers", "Fibers by state", self.fibers.clone());
         r.register_with_unit(
