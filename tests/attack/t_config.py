@@ -48,6 +48,15 @@ def config_port_flag_out_of_range():
 
 
 @test(timeout=15)
+def config_numeric_limit_typo():
+    # A limit that does not parse must stop the start, not fall back to its default.
+    for name, value in [("AROVM_MAX_BODY", "1MB"), ("AROVM_WS_PING_INTERVAL_MS", "-5"),
+                        ("AROVM_HANDLER_CPU_MS", "ten")]:
+        with run_app("web", env={name: value}, port=False) as p:
+            must_fail_at_start(p, name)
+
+
+@test(timeout=15)
 def config_bind_unresolvable():
     with run_app("web", env={"AROVM_BIND": "no.such.host.invalid"}, bind=False) as p:
         must_fail_at_start(p, r"bind|no\.such\.host\.invalid")

@@ -73,6 +73,7 @@ impl RunOptions {
         }
         o.http_port_env = env_port("ARO_HTTP_PORT")?;
         o.socket_port_env = env_port("ARO_SOCKET_PORT")?;
+        check_numeric()?;
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         if let Some(v) = var("ARO_LOG_LEVEL") {
             o.log_level = Level::parse(&v).ok_or_else(|| {
@@ -125,6 +126,40 @@ pub fn parse_admin(text: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{text:?}: {port:?} is not a port"))?;
     let ip = resolve_bind(host.trim_start_matches('[').trim_end_matches(']'))?;
     Ok(SocketAddr::new(ip, port))
+}
+
+/// The numeric limits the reactor, the WebSocket settings and the runtime read: validated here so
+/// that a typo is an error at start-up, never a silent default.
+const NUMERIC: &[&str] = &[
+    "AROVM_MAX_HEAD",
+    "AROVM_MAX_BODY",
+    "AROVM_MAX_HEADERS",
+    "AROVM_HEAD_TIMEOUT_MS",
+    "AROVM_BODY_TIMEOUT_MS",
+    "AROVM_IDLE_TIMEOUT_MS",
+    "AROVM_MAX_CONNECTIONS",
+    "AROVM_MAX_OUTPUT",
+    "AROVM_DRAIN_TIMEOUT_MS",
+    "AROVM_WS_MAX_MESSAGE",
+    "AROVM_WS_MAX_FRAME",
+    "AROVM_WS_MAX_QUEUE",
+    "AROVM_WS_PING_INTERVAL_MS",
+    "AROVM_WS_PING_TIMEOUT_MS",
+    "AROVM_HANDLER_CPU_MS",
+    "AROVM_MAX_EMIT_DEPTH",
+    "AROVM_MAX_VALUE_BYTES",
+];
+
+/// Every numeric limit that is set must be a whole number.
+fn check_numeric() -> Result<(), String> {
+    for name in NUMERIC {
+        if let Ok(v) = std::env::var(name) {
+            if v.trim().parse::<u64>().is_err() {
+                return Err(format!("{name}={v:?} is not a whole number"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A port from the environment: unset → `None`, set → a valid port or an error.
