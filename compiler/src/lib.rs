@@ -232,7 +232,31 @@ pub fn compile_dir(dir: &Path) -> Result<Program, CompileError> {
         (main(&a.0), &a.0).cmp(&(main(&b.0), &b.0))
     });
     resources.sort_by(|a: &Resource, b| a.path.cmp(&b.path));
-    compile_sources(aro, resources)
+    let mut program = compile_sources(aro, resources)?;
+    relative_file_names(&mut program, dir);
+    Ok(program)
+}
+
+/// Names the program's source files relative to the app directory (`main.aro`,
+/// `api/users.aro`), as runtime places (`at=main.aro:12`) show them, whatever path the app was
+/// compiled from; diagnostics keep the path as given. A name new to the string table is
+/// appended, so every existing index keeps its string.
+fn relative_file_names(program: &mut Program, root: &Path) {
+    let root = root.display().to_string();
+    for f in program.files.iter_mut() {
+        let name = Path::new(&program.strings[*f as usize]);
+        let Ok(rel) = name.strip_prefix(&root) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        *f = match program.strings.iter().position(|s| *s == rel) {
+            Some(i) => i as u32,
+            None => {
+                program.strings.push(rel);
+                (program.strings.len() - 1) as u32
+            }
+        };
+    }
 }
 
 fn walk(

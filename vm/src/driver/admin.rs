@@ -45,8 +45,10 @@ impl Driver<'_> {
                 _ => Response::error(404, "Not Found"),
             }
         };
+        // One response per connection: the request's `Connection: close` is not passed up
+        // with it, and a scrape every few seconds does not need keep-alive.
         if let Some(r) = self.reactor.as_mut() {
-            r.respond(conn, &resp, method == "HEAD", true);
+            r.respond(conn, &resp, method == "HEAD", false);
         }
     }
 

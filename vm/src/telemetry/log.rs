@@ -194,8 +194,9 @@ fn push_text(out: &mut String, text: &str, quote_if_needed: bool) {
 }
 
 /// Escapes control characters other than newline and tab (text-mode app `Log` lines: a logged
-/// value cannot move the cursor, clear the screen or hide text; its line breaks stay, as in the
-/// reference, and each continuation line is indented so it cannot pass for a line of its own).
+/// value cannot move the cursor, clear the screen or hide text). Its line breaks stay, as in the
+/// reference (a logged object prints one line per field), so a value can still start a line of
+/// its own; `--log-format json` keeps every `Log` in one line.
 pub fn escape_app_text(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(|c| c.is_control() && c != '\t') {
         return std::borrow::Cow::Borrowed(text);
