@@ -17,7 +17,13 @@ impl Driver<'_> {
     }
 
     /// Answers one admin request.
-    pub(super) fn admin_request(&mut self, conn: ConnId, method: &str, path: &str) {
+    pub(super) fn admin_request(
+        &mut self,
+        conn: ConnId,
+        method: &str,
+        path: &str,
+        keep_alive: bool,
+    ) {
         let resp = if method != "GET" && method != "HEAD" {
             let mut r = Response::error(405, "Method Not Allowed");
             r.headers.push(("Allow".into(), "GET, HEAD".into()));
@@ -45,10 +51,8 @@ impl Driver<'_> {
                 _ => Response::error(404, "Not Found"),
             }
         };
-        // One response per connection: the request's `Connection: close` is not passed up
-        // with it, and a scrape every few seconds does not need keep-alive.
         if let Some(r) = self.reactor.as_mut() {
-            r.respond(conn, &resp, method == "HEAD", false);
+            r.respond(conn, &resp, method == "HEAD", keep_alive);
         }
     }
 

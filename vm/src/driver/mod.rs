@@ -312,7 +312,12 @@ impl Driver<'_> {
                     self.sched.resume(fid, result.map(client_value));
                 }
             }
-            Inbound::Admin { conn, method, path } => self.admin_request(conn, &method, &path),
+            Inbound::Admin {
+                conn,
+                method,
+                path,
+                keep_alive,
+            } => self.admin_request(conn, &method, &path, keep_alive),
             Inbound::Reload => self.reload_tls(),
             Inbound::Shutdown => {
                 self.shutting_down = true;

@@ -31,7 +31,7 @@ impl RequestIds {
         }
     }
 
-    fn next(&mut self) -> Rc<str> {
+    pub(super) fn next(&mut self) -> Rc<str> {
         let n = self.next;
         self.next += 1;
         Rc::from(format!("{:08x}{:012x}", self.prefix, n & 0xffff_ffff_ffff))
@@ -120,6 +120,7 @@ impl Reactor {
         }
         let cur = c.current.take();
         let (method, path, id, at, route) = match &cur {
+            Some(r) if r.method == "-" => ("-", "-", &*r.id, r.at, unparsed()),
             Some(r) => (
                 r.method.as_str(),
                 r.path.as_str(),

@@ -129,7 +129,13 @@ impl Reactor {
                         if c.admin {
                             let path = req.target.split('?').next().unwrap_or("/").to_string();
                             let method = req.method.clone();
-                            self.inbound.push(Inbound::Admin { conn, method, path });
+                            let keep_alive = req.keep_alive();
+                            self.inbound.push(Inbound::Admin {
+                                conn,
+                                method,
+                                path,
+                                keep_alive,
+                            });
                             return;
                         }
                         let port = c.peer.port();
@@ -184,6 +190,16 @@ impl Reactor {
             return;
         };
         let status = e.status();
+        if c.current.is_none() {
+            // Refused before a request was complete: it still gets an id to quote.
+            c.current = Some(Box::new(super::conn::Current {
+                method: "-".into(),
+                path: "-".into(),
+                id: self.ids.next(),
+                at: self.now,
+                route: None,
+            }));
+        }
         let id = c.current.as_ref().map(|r| r.id.clone());
         let bytes =
             Response::error(status, e.message()).encode_for(false, false, &date, id.as_deref());

@@ -87,7 +87,8 @@ impl Reactor {
             let kind = *kind;
             match listener.accept() {
                 Ok((stream, peer)) => {
-                    if self.open >= self.limits.max_connections {
+                    // The operator's admin listener stays reachable when the app is full.
+                    if self.open >= self.limits.max_connections && kind != Kind::Admin {
                         crate::telemetry::metrics::METRICS.refused.inc();
                         drop(stream); // over the limit: accepted and closed at once
                         continue;

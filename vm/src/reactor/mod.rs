@@ -109,6 +109,8 @@ pub enum Inbound {
         method: String,
         /// Request path (no query).
         path: String,
+        /// The client keeps the connection open (HTTP/1.1 without `Connection: close`).
+        keep_alive: bool,
     },
     /// SIGINT or SIGTERM.
     Shutdown,
@@ -365,15 +367,19 @@ impl Reactor {
     }
 
     fn add_conn(&mut self, stream: TcpStream, peer: SocketAddr, admin: bool) {
-        let Some(slot) = self.register_stream(stream, peer, Phase::Reading, Interest::READABLE)
+        let meters = if admin {
+            &crate::telemetry::metrics::NET.admin
+        } else {
+            &crate::telemetry::metrics::NET.http
+        };
+        let Some(slot) =
+            self.register_stream(stream, peer, Phase::Reading, Interest::READABLE, meters)
         else {
             return;
         };
         if let Some(Some(c)) = self.conns.get_mut(slot) {
             c.admin = admin;
-            if admin {
-                c.set_kind(&crate::telemetry::metrics::NET.admin);
-            } else if let Some(cfg) = &self.tls {
+            if let (false, Some(cfg)) = (admin, &self.tls) {
                 match tls::Tls::server(cfg) {
                     Ok(t) => c.tls = Some(Box::new(t)),
                     Err(_) => return self.close(slot),

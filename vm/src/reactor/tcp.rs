@@ -48,12 +48,14 @@ impl Reactor {
             .any(|l| matches!(l, Some((_, Kind::Tcp))))
     }
 
+    /// Registers a new connection in `phase`, counted under `meters` (its kind).
     pub(super) fn register_stream(
         &mut self,
         mut stream: TcpStream,
         peer: SocketAddr,
         phase: Phase,
         interest: Interest,
+        meters: &'static crate::telemetry::metrics::KindMeters,
     ) -> Option<usize> {
         let _ = stream.set_nodelay(true);
         let slot = match self.free.pop() {
@@ -76,9 +78,7 @@ impl Reactor {
         self.next_generation += 1;
         let mut c = Conn::new(stream, peer, generation);
         c.phase = phase;
-        if phase != Phase::Reading {
-            c.meters = &crate::telemetry::metrics::NET.tcp;
-        }
+        c.meters = meters;
         c.meters.open.inc();
         c.meters.opened.inc();
         self.conns[slot] = Some(c);
@@ -88,7 +88,13 @@ impl Reactor {
 
     /// An accepted socket-server connection.
     pub(super) fn add_tcp(&mut self, stream: TcpStream, peer: SocketAddr) {
-        if let Some(slot) = self.register_stream(stream, peer, Phase::Tcp, Interest::READABLE) {
+        if let Some(slot) = self.register_stream(
+            stream,
+            peer,
+            Phase::Tcp,
+            Interest::READABLE,
+            &crate::telemetry::metrics::NET.tcp,
+        ) {
             let id = self.conns[slot].as_ref().map_or(0, |c| c.generation);
             self.stream_index.insert(id, slot);
             self.inbound.push(Inbound::TcpOpen {
@@ -108,6 +114,7 @@ impl Reactor {
                 addr,
                 Phase::Connecting,
                 Interest::READABLE | Interest::WRITABLE,
+                &crate::telemetry::metrics::NET.tcp,
             )
             .ok_or_else(|| "Connection failed: cannot register the socket".to_string())?;
         if let Some(Some(c)) = self.conns.get_mut(slot) {

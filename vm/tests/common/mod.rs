@@ -100,8 +100,11 @@ fn launch(dir: &Path, args: &[&str], env: &[(&str, &str)], capture: bool) -> Ser
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-            if let Some(p) = l.strip_prefix("HTTP Server started on port ") {
-                let port = p.split_whitespace().next().unwrap().parse().unwrap();
+            // In JSON mode the line is the `msg` of a JSON object.
+            let text = l.split("HTTP Server started on port ").nth(1);
+            if let Some(p) = text {
+                let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+                let port = digits.parse().unwrap();
                 return Server {
                     child,
                     port,
