@@ -346,20 +346,27 @@ async def main(tmp):
     Request the <r> from "https://localhost:{port}/messages".
     Extract the <s> from the <r: status>.
     Log <s> to the <console>.
+    Request the <p> to "https://127.0.0.1:{port}/messages" with {{ message: "from an ARO app" }}.
+    Extract the <t> from the <p: status>.
+    Log <t> to the <console>.
     Return an <OK: status> for the <startup>.
 }}
 """)
     env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
     r = await run(lambda: subprocess.run([AROVM, "run", app], capture_output=True, text=True, timeout=20,
                                          env={**env, "SSL_CERT_FILE": ca}))
-    check("Request https://localhost with SSL_CERT_FILE=ca.pem: status 200 logged, exit 0",
-          r.returncode == 0 and re.search(r"\b200$", r.stdout, re.M), (r.returncode, r.stdout, r.stderr))
+    logged = re.findall(r"^\[Application-Start\] (\d+)$", r.stdout, re.M)
+    check("Request with SSL_CERT_FILE=ca.pem: GET https://localhost (an answer of over 100 kB) 200, "
+          "POST to https://127.0.0.1 201, exit 0", r.returncode == 0 and logged == ["200", "201"],
+          (r.returncode, r.stdout, r.stderr))
     r = await run(lambda: subprocess.run([AROVM, "run", app], capture_output=True, text=True, timeout=20, env=env))
     check("Request https://localhost without the test CA: UnknownIssuer on stderr, exit 1",
           r.returncode == 1 and "Connection failed: TLS: invalid peer certificate: UnknownIssuer" in r.stderr
-          and not re.search(r"\b200$", r.stdout, re.M), (r.returncode, r.stdout, r.stderr))
-    ok, detail = await run(still_serves, port, ctx)
-    check("HTTPS still served after the Request clients", ok, detail)
+          and "[Application-Start] 2" not in r.stdout, (r.returncode, r.stdout, r.stderr))
+    status, _, body = await run(https, port, ctx, "GET", "/messages")
+    texts = [m.get("message") for m in json.loads(body).get("data", [])] if status == 200 else []
+    check("HTTPS still served after the Request clients; the ARO app's POST stored once",
+          texts.count("from an ARO app") == 1, (status, [t[:40] for t in texts]))
 
     code = server.stop()
     out = server.out()
