@@ -63,12 +63,16 @@ e2e-deps: $(VENV)
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }
 	command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; }
+	command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+	command -v certutil >/dev/null || { apt-get update -qq && apt-get install -y -qq libnss3-tools >/dev/null; }
 	test -d tests/e2e/node_modules/playwright-core || (cd tests/e2e && npm install --silent --no-audit --no-fund)
 
 e2e: build e2e-deps
 	$(VPY) tests/e2e/ws_python.py
 	$(VPY) tests/e2e/proxy_nginx.py
+	$(VPY) tests/e2e/tls.py
 	node tests/e2e/webchat.mjs
+	node tests/e2e/tls_chromium.mjs
 
 # Fuzzing: make fuzz (each target FUZZ_SECS=600), make fuzz-smoke (5 s each), make fuzz-build.
 include fuzz/fuzz.mk

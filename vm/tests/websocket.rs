@@ -119,6 +119,37 @@ fn handshake_errors() {
     );
 }
 
+#[test]
+fn cross_site_browser_upgrades_are_refused_and_same_site_ones_accepted() {
+    let server = server("ws-origin");
+    let host = format!("127.0.0.1:{}", server.port);
+    let upgrade = |origin: Option<&str>| {
+        let mut s = server.connect();
+        let origin = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
+        let req = format!("GET /ws HTTP/1.1\r\nHost: {host}\r\n{origin}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        s.write_all(req.as_bytes()).unwrap();
+        // The status line is enough (a 101 keeps the connection open).
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+            head.push(byte[0]);
+        }
+        let text = String::from_utf8_lossy(&head).to_string();
+        text.split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse::<u16>().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(upgrade(Some("http://evil.example")), 403, "another site");
+    assert_eq!(upgrade(Some("null")), 403, "a sandboxed page");
+    assert_eq!(
+        upgrade(Some(&format!("http://{host}"))),
+        101,
+        "the page's own host"
+    );
+    assert_eq!(upgrade(None), 101, "no Origin: not a browser");
+}
+
 /// A raw client frame (masked unless `masked` is false).
 fn frame(opcode: u8, fin: bool, payload: &[u8], masked: bool) -> Vec<u8> {
     let mut f = vec![(if fin { 0x80 } else { 0 }) | opcode];

@@ -202,3 +202,20 @@ pub(super) fn connection_done(c: &Conn, code: Option<u16>, reason: &str) {
     let msg = if c.ws.is_some() { "websocket" } else { "tcp" };
     log::emit_access(msg, &fields);
 }
+
+/// A TLS session failed (a plain-HTTP client on the HTTPS port, a client that does not trust the
+/// certificate, a broken record): one access line saying why.
+pub(super) fn tls_failed(c: &Conn, e: &std::io::Error) {
+    let remote = c.client.to_string();
+    let why = e
+        .get_ref()
+        .map_or_else(|| e.to_string(), ToString::to_string);
+    log::emit_access(
+        "tls failed",
+        &[
+            ("remote", Field::Str(&remote)),
+            ("connection_id", Field::Int(c.generation as i64)),
+            ("error", Field::Str(&why)),
+        ],
+    );
+}

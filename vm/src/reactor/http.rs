@@ -45,7 +45,12 @@ impl Reactor {
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => {
+                Err(e) => {
+                    if e.kind() == ErrorKind::InvalidData && c.tls.is_some() {
+                        // A failed TLS handshake or a broken record: worth a line, as nginx does.
+                        c.close_cause = Some("protocol_error");
+                        super::access::tls_failed(c, &e);
+                    }
                     closed = true;
                     break;
                 }
