@@ -91,7 +91,7 @@ fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
     match run {
         Ok(o) => Outcome {
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            stderr: without_timestamps(&String::from_utf8_lossy(&o.stderr)),
             status: o.status.code().unwrap_or(-1),
         },
         Err(e) => Outcome {
@@ -104,6 +104,30 @@ fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
 
 /// Whether `line` matches the pattern line `pat`, where `__ANY__` matches any text (none
 /// included). The literal pieces are found leftmost-first, which is exact for this one wildcard.
+/// Log lines start with the time (`2026-01-02T03:04:05.678Z `): written as `TIME ` so a case
+/// can expect them.
+fn without_timestamps(text: &str) -> String {
+    let stamp = |l: &str| {
+        let b = l.as_bytes();
+        b.len() > 25
+            && b[4] == b'-'
+            && b[10] == b'T'
+            && b[19] == b'.'
+            && b[23] == b'Z'
+            && b[24] == b' '
+            && b[..4].iter().all(u8::is_ascii_digit)
+    };
+    text.split_inclusive('\n')
+        .map(|l| {
+            if stamp(l) {
+                format!("TIME {}", &l[25..])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
 fn line_matches(pat: &str, line: &str) -> bool {
     let pieces: Vec<&str> = pat.split("__ANY__").collect();
     let [first, middle @ .., last] = pieces.as_slice() else {
