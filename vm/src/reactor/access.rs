@@ -34,9 +34,25 @@ impl RequestIds {
     pub(super) fn next(&mut self) -> Rc<str> {
         let n = self.next;
         self.next += 1;
-        Rc::from(format!("{:08x}{:012x}", self.prefix, n & 0xffff_ffff_ffff))
+        let mut digits = [0u8; 20];
+        let value = (u128::from(self.prefix) << 48) | u128::from(n & 0xffff_ffff_ffff);
+        for (i, d) in digits.iter_mut().enumerate() {
+            *d = b"0123456789abcdef"[((value >> (4 * (19 - i))) & 0xf) as usize];
+        }
+        Rc::from(std::str::from_utf8(&digits).unwrap_or("0"))
     }
 }
+
+/// Request counters by (route label address, method label address, status); the route's `Arc`
+/// is kept so its address stays its own.
+pub(super) type RequestMeters = crate::idmap::IdMap<
+    (usize, usize, u16),
+    (
+        Arc<String>,
+        prometheus_client::metrics::counter::Counter,
+        prometheus_client::metrics::histogram::Histogram,
+    ),
+>;
 
 /// The label of requests no route matched.
 fn unmatched() -> Arc<String> {
@@ -131,24 +147,28 @@ impl Reactor {
             None => ("-", "-", "-", self.now, unparsed()),
         };
         let seconds = Instant::now().saturating_duration_since(at).as_secs_f64();
-        METRICS
-            .requests
-            .get_or_create(&RequestLabels {
+        let label = method_label(method);
+        // The counter and histogram of this route/method/status, resolved once (no label
+        // hashing per request).
+        let key = (Arc::as_ptr(&route) as usize, label.as_ptr() as usize, status);
+        let (_, count, histogram) = self.request_meters.entry(key).or_insert_with(|| {
+            let count = METRICS.requests.get_or_create_owned(&RequestLabels {
                 route: route.clone(),
-                method: method_label(method),
+                method: label,
                 status,
-            })
-            .inc();
-        METRICS
-            .request_seconds
-            .get_or_create(&RouteLabels { route })
-            .observe(seconds);
+            });
+            let histogram = METRICS.request_seconds.get_or_create_owned(&RouteLabels {
+                route: route.clone(),
+            });
+            (route.clone(), count, histogram)
+        });
+        count.inc();
+        histogram.observe(seconds);
         if log::access_enabled() {
-            let remote = c.client.to_string();
             log::emit_access(
                 "request",
                 &[
-                    ("remote", Field::Str(&remote)),
+                    ("remote", Field::Ip(c.client)),
                     ("method", Field::Str(method)),
                     ("path", Field::Str(path)),
                     ("status", Field::Int(i64::from(status))),

@@ -223,6 +223,8 @@ pub struct Reactor {
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// Request id source.
     ids: access::RequestIds,
+    /// Request counters and histograms by (route, method, status), resolved once.
+    request_meters: access::RequestMeters,
 }
 
 impl Reactor {
@@ -262,6 +264,7 @@ impl Reactor {
             trusted: Vec::new(),
             tls: None,
             ids: access::RequestIds::new(),
+            request_meters: Default::default(),
         })
     }
 

@@ -101,16 +101,36 @@ pub enum Field<'a> {
     Int(i64),
     /// A number with three decimals (durations in milliseconds).
     Ms(f64),
+    /// An address (written without an allocation).
+    Ip(std::net::IpAddr),
+}
+
+thread_local! {
+    /// The last second's `2026-01-02T03:04:05` (formatted once a second, not once a line).
+    static SECOND: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
+}
+
+/// Appends the current time as `2026-01-02T03:04:05.678Z`.
+fn push_timestamp(out: &mut String) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    SECOND.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.0 != d.as_secs() {
+            let iso = arovm_stdlib::value::date::format_iso(d.as_secs() as i64);
+            *s = (d.as_secs(), iso.trim_end_matches('Z').to_string());
+        }
+        out.push_str(&s.1);
+    });
+    let _ = write!(out, ".{:03}Z", d.subsec_millis());
 }
 
 /// The current time as `2026-01-02T03:04:05.678Z`.
 pub fn timestamp() -> String {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let iso = arovm_stdlib::value::date::format_iso(d.as_secs() as i64);
-    let base = iso.strip_suffix('Z').unwrap_or(&iso);
-    format!("{base}.{:03}Z", d.subsec_millis())
+    let mut s = String::with_capacity(24);
+    push_timestamp(&mut s);
+    s
 }
 
 /// Formats one line (without the newline) in the configured format.
@@ -138,6 +158,7 @@ pub fn render(
                     Field::Int(n) => serde_json::Value::from(n),
                     Field::Ms(x) => serde_json::Number::from_f64((x * 1000.0).round() / 1000.0)
                         .map_or(serde_json::Value::Null, serde_json::Value::Number),
+                    Field::Ip(ip) => serde_json::Value::from(ip.to_string()),
                 };
                 o.insert((*k).to_string(), v);
             }
@@ -145,21 +166,34 @@ pub fn render(
         }
         Format::Text => {
             let mut s = String::with_capacity(128);
-            let _ = write!(s, "{ts} {} ", level.name());
-            push_text(&mut s, msg, false);
-            for (k, v) in fields {
-                let _ = write!(s, " {k}=");
-                match *v {
-                    Field::Str(x) => push_text(&mut s, x, true),
-                    Field::Int(n) => {
-                        let _ = write!(s, "{n}");
-                    }
-                    Field::Ms(x) => {
-                        let _ = write!(s, "{x:.3}");
-                    }
-                }
-            }
+            s.push_str(ts);
+            render_text_rest(&mut s, level, msg, fields);
             s
+        }
+    }
+}
+
+/// A text line after its timestamp.
+fn render_text_rest(s: &mut String, level: Level, msg: &str, fields: &[(&str, Field)]) {
+    s.push(' ');
+    s.push_str(level.name());
+    s.push(' ');
+    push_text(s, msg, false);
+    for (k, v) in fields {
+        s.push(' ');
+        s.push_str(k);
+        s.push('=');
+        match *v {
+            Field::Str(x) => push_text(s, x, true),
+            Field::Int(n) => {
+                let _ = write!(s, "{n}");
+            }
+            Field::Ms(x) => {
+                let _ = write!(s, "{x:.3}");
+            }
+            Field::Ip(ip) => {
+                let _ = write!(s, "{ip}");
+            }
         }
     }
 }
@@ -241,10 +275,19 @@ pub fn emit_access(msg: &str, fields: &[(&str, Field)]) {
     if !access_enabled() {
         return;
     }
-    let l = line(Level::Info, msg, fields);
     let full = PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        p.push_str(&l);
+        match format() {
+            // Text lines are written straight into the turn's buffer: no line is allocated.
+            Format::Text => {
+                push_timestamp(&mut p);
+                render_text_rest(&mut p, Level::Info, msg, fields);
+            }
+            Format::Json => {
+                let l = line(Level::Info, msg, fields);
+                p.push_str(&l);
+            }
+        }
         p.push('\n');
         p.len() >= PENDING_MAX
     });
