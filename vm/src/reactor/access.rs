@@ -150,7 +150,11 @@ impl Reactor {
         let label = method_label(method);
         // The counter and histogram of this route/method/status, resolved once (no label
         // hashing per request).
-        let key = (Arc::as_ptr(&route) as usize, label.as_ptr() as usize, status);
+        let key = (
+            Arc::as_ptr(&route) as usize,
+            label.as_ptr() as usize,
+            status,
+        );
         let (_, count, histogram) = self.request_meters.entry(key).or_insert_with(|| {
             let count = METRICS.requests.get_or_create_owned(&RequestLabels {
                 route: route.clone(),
