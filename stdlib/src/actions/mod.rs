@@ -59,6 +59,15 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
 pub(crate) type Predicate<'c> = Box<dyn Fn(&Value) -> bool + 'c>;
 
 /// The predicate of a `where <field> op <value>` clause, if the statement has one.
+/// The field and value of a `where <field> is <v>` (equality) clause: answered by an index.
+pub(crate) fn where_equals<'c>(call: &'c Call) -> Option<(&'c str, Value)> {
+    let field = call.clause(&["where"])?.name;
+    call.clauses
+        .iter()
+        .find(|(w, _)| *w == "where ==")
+        .map(|(_, o)| (field, o.value.clone().unwrap_or_default()))
+}
+
 pub(crate) fn where_clause<'c>(call: &'c Call) -> Option<(&'c str, Predicate<'c>)> {
     let field = call.clause(&["where"])?.name;
     let (word, rhs) = call

@@ -1,7 +1,7 @@
 //! Request actions (external → internal): Extract (with ARO-0038 list access), Retrieve and Delete on
 //! repositories, and pass-through readers.
 
-use super::where_clause;
+use super::{where_clause, where_equals};
 use crate::action::{ActionError, Call, Host, Outcome};
 use crate::value::{from_json, Value};
 use std::rc::Rc;
@@ -81,9 +81,10 @@ pub(crate) fn retrieve(call: &Call, host: &mut dyn Host) -> Result<Outcome, Acti
             ))
         });
     };
-    let rows: Vec<Value> = match where_clause(call) {
-        Some((field, pred)) => host.repos().matching(repo, field, pred),
-        None => host.repos().rows(repo).to_vec(),
+    let rows: Vec<Value> = match (where_equals(call), where_clause(call)) {
+        (Some((field, v)), _) => host.repos().equal(repo, field, &v),
+        (None, Some((field, pred))) => host.repos().matching(repo, field, pred),
+        (None, None) => host.repos().rows(repo).to_vec(),
     };
     let spec = call.object().and_then(|o| o.spec());
     let out = if let Some(s) = spec.and_then(|s| element(&rows, s)) {
