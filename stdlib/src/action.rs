@@ -247,6 +247,11 @@ pub trait Host {
     fn repos(&mut self) -> &mut Repositories;
     /// A repository changed: queue its observers with this event object.
     fn repo_changed(&mut self, repo: &str, event: Value);
+    /// True when some observer watches `repo` (its change records are worth building).
+    fn observes(&self, repo: &str) -> bool {
+        let _ = repo;
+        true
+    }
     /// Appends to the template being rendered; false when no template is being rendered.
     fn write_template(&mut self, text: &str) -> bool;
 }

@@ -181,9 +181,11 @@ pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionE
         _ => vec![value.clone()],
     };
     let mut last = Value::Null;
+    let observed = host.observes(repo);
     for item in items {
-        let id = host.new_id();
-        let (stored, change, old) = host.repos().store(repo, item, || id);
+        // An id is made only for an object that brings none (most stores in a hot loop do).
+        let id = matches!(&item, Value::Object(o) if o.get("id").is_none()).then(|| host.new_id());
+        let (stored, change, old) = host.repos().store(repo, item, || id.unwrap_or_default());
         let kind = match change {
             Change::Created => "created",
             Change::Updated => "updated",
@@ -192,6 +194,10 @@ pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionE
                 continue;
             }
         };
+        if !observed {
+            last = stored; // nobody listens: no change record to build
+            continue;
+        }
         let ev = Value::object(vec![
             (Rc::from("repositoryName"), Value::str(repo)),
             (Rc::from("changeType"), Value::str(kind)),

@@ -29,6 +29,8 @@ pub struct HostState {
     pub profile: Option<Box<super::profile::Profile>>,
     /// Bounds on what a program may do to the process.
     pub limits: RuntimeLimits,
+    /// Repositories some `<repo> Observer` feature set watches.
+    pub observed: std::collections::HashSet<String>,
     rng: u64,
 }
 
@@ -84,12 +86,21 @@ impl Default for HostState {
             template: None,
             profile: None,
             limits: RuntimeLimits::from_env(),
+            observed: Default::default(),
             rng: seed | 1,
         }
     }
 }
 
 impl HostState {
+    /// A host whose `observed` repositories are those some observer watches.
+    pub fn observing(observed: std::collections::HashSet<String>) -> HostState {
+        HostState {
+            observed,
+            ..HostState::default()
+        }
+    }
+
     /// The current time in ISO-8601 UTC.
     pub fn now_iso(&self) -> String {
         let secs = SystemTime::now()
@@ -200,6 +211,10 @@ impl Host for HostState {
 
     fn repos(&mut self) -> &mut Repositories {
         &mut self.repos
+    }
+
+    fn observes(&self, repo: &str) -> bool {
+        self.observed.contains(repo)
     }
 
     fn repo_changed(&mut self, repo: &str, event: Value) {

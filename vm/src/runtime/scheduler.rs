@@ -57,7 +57,14 @@ impl<'p> Scheduler<'p> {
         Scheduler {
             prog,
             globals: IdMap::default(),
-            host: HostState::default(),
+            host: HostState::observing(
+                prog.program
+                    .feature_sets
+                    .iter()
+                    .filter_map(|f| prog.s(f.activity).strip_suffix(" Observer"))
+                    .map(str::to_string)
+                    .collect(),
+            ),
             metrics: Metrics::new(prog),
             fibers: Vec::new(),
             free: Vec::new(),
