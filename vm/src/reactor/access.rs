@@ -61,7 +61,7 @@ fn unmatched() -> Arc<String> {
 }
 
 /// The label of requests that failed before routing (protocol errors, timeouts).
-fn unparsed() -> Arc<String> {
+pub(super) fn unparsed() -> Arc<String> {
     thread_local!(static L: Arc<String> = Arc::new("-".into()));
     L.with(Arc::clone)
 }
@@ -70,17 +70,6 @@ impl Reactor {
     /// Sets the proxies whose `Forwarded`/`X-Forwarded-For` and `X-Request-ID` are believed.
     pub fn set_trusted_proxies(&mut self, trusted: Vec<forwarded::Cidr>) {
         self.trusted = trusted;
-    }
-
-    /// Serves HTTPS and WSS with `config` on the app's HTTP listeners (new connections; a
-    /// reload replaces it for the connections accepted after it).
-    pub fn set_tls(&mut self, config: std::sync::Arc<rustls::ServerConfig>) {
-        self.tls = Some(config);
-    }
-
-    /// True when the app's HTTP listeners speak TLS.
-    pub fn serves_tls(&self) -> bool {
-        self.tls.is_some()
     }
 
     /// Names the route a request was given to (its metrics label).
@@ -136,7 +125,6 @@ impl Reactor {
         }
         let cur = c.current.take();
         let (method, path, id, at, route) = match &cur {
-            Some(r) if r.method == "-" => ("-", "-", &*r.id, r.at, unparsed()),
             Some(r) => (
                 r.method.as_str(),
                 r.path.as_str(),

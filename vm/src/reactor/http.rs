@@ -202,7 +202,7 @@ impl Reactor {
                 path: "-".into(),
                 id: self.ids.next(),
                 at: self.now,
-                route: None,
+                route: Some(super::access::unparsed()),
             }));
         }
         let id = c.current.as_ref().map(|r| r.id.clone());

@@ -37,7 +37,7 @@ impl Tls {
     pub fn client(host: &str) -> Result<Tls, String> {
         let name = ServerName::try_from(host.to_string())
             .map_err(|_| format!("Connection failed: {host:?} is not a valid TLS server name"))?;
-        let conn = ClientConnection::new(client_config(), name)
+        let conn = ClientConnection::new(client_config()?, name)
             .map_err(|e| format!("Connection failed: {e}"))?;
         Ok(Tls {
             conn: Connection::Client(conn),
@@ -149,8 +149,9 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, Strin
 
 /// The client configuration: the system's trust anchors (`SSL_CERT_FILE`/`SSL_CERT_DIR` are
 /// honoured), Mozilla's (webpki-roots) when the system has none. Built once per process.
-pub fn client_config() -> Arc<ClientConfig> {
-    static CONFIG: std::sync::LazyLock<Arc<ClientConfig>> = std::sync::LazyLock::new(|| {
+pub fn client_config() -> Result<Arc<ClientConfig>, String> {
+    type Built = Result<Arc<ClientConfig>, String>;
+    static CONFIG: std::sync::LazyLock<Built> = std::sync::LazyLock::new(|| {
         let mut roots = RootCertStore::empty();
         let native = rustls_native_certs::load_native_certs();
         roots.add_parsable_certificates(native.certs);
@@ -160,11 +161,19 @@ pub fn client_config() -> Arc<ClientConfig> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut cfg = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .expect("ring supports the default protocol versions")
+            .map_err(|e| format!("Connection failed: TLS: {e}"))?
             .with_root_certificates(roots)
             .with_no_client_auth();
         cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Arc::new(cfg)
+        Ok(Arc::new(cfg))
     });
     CONFIG.clone()
+}
+
+impl super::Reactor {
+    /// Serves HTTPS and WSS with `config` on the app's HTTP listeners (new connections; a
+    /// reload replaces it for the connections accepted after it).
+    pub fn set_tls(&mut self, config: Arc<ServerConfig>) {
+        self.tls = Some(config);
+    }
 }
