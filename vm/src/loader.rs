@@ -14,6 +14,9 @@ pub struct Loaded {
     pub strs: Vec<Rc<str>>,
     /// Name → string index lookups (interned once at load).
     pub names: RodeoReader<Spur>,
+    /// Per feature set, per statement: the slot a plain bind statement sets, or `NONE`
+    /// (see [`crate::runtime::shortcut`]).
+    pub binds: Vec<Vec<u32>>,
 }
 
 impl Loaded {
@@ -28,11 +31,19 @@ impl Loaded {
             .iter()
             .map(|s| Rc::from(s.as_str()))
             .collect();
-        Loaded {
+        let mut loaded = Loaded {
             program,
             strs,
             names: rodeo.into_reader(),
-        }
+            binds: Vec::new(),
+        };
+        loaded.binds = loaded
+            .program
+            .feature_sets
+            .iter()
+            .map(|fs| crate::runtime::shortcut::binds(&loaded, fs))
+            .collect();
+        loaded
     }
 
     /// Reads and validates `.arob` bytes.

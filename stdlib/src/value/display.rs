@@ -109,6 +109,11 @@ fn flatten(v: &Value, prefix: &str, out: &mut Vec<String>, depth: usize) {
     }
 }
 
+/// Appends the description form of `v` to `out` (what [`to_description`] returns).
+pub fn describe_into(v: &Value, out: &mut String) {
+    describe(v, out, false, 0);
+}
+
 /// The description form of a value (string interpolation, `++`).
 pub fn to_description(v: &Value) -> String {
     let mut s = String::new();

@@ -5,7 +5,7 @@ mod display;
 mod json;
 mod ops;
 
-pub use display::{format_float, format_float_log, to_description, to_display};
+pub use display::{describe_into, format_float, format_float_log, to_description, to_display};
 pub use json::{from_json, to_json, to_json_wire};
 pub use ops::{compare, equals, truthy};
 
@@ -222,14 +222,20 @@ fn take_nested(v: &mut Value, out: &mut Vec<Value>) {
 impl Drop for Value {
     /// Drops nested lists and objects iteratively: a value nested 200,000 deep (built by a
     /// loop) must not overflow the stack when it goes away.
+    #[inline]
     fn drop(&mut self) {
-        if !matches!(self, Value::List(_) | Value::Object(_)) {
-            return;
+        if matches!(self, Value::List(_) | Value::Object(_)) {
+            drop_nested(self);
         }
-        let mut pending = Vec::new();
-        take_nested(self, &mut pending);
-        while let Some(mut v) = pending.pop() {
-            take_nested(&mut v, &mut pending);
-        }
+    }
+}
+
+/// The iterative drop of a list or object (kept out of line: scalars and strings never get here).
+#[inline(never)]
+fn drop_nested(v: &mut Value) {
+    let mut pending = Vec::new();
+    take_nested(v, &mut pending);
+    while let Some(mut v) = pending.pop() {
+        take_nested(&mut v, &mut pending);
     }
 }

@@ -8,6 +8,48 @@ use std::rc::Rc;
 /// Index of a fiber in the scheduler's slab.
 pub type FiberId = usize;
 
+/// A running loop's position.
+pub enum LoopIter {
+    /// `for each`: the items and the next index.
+    List(Rc<Vec<Value>>, usize),
+    /// `for <i> from a to b`: the next value, the last one, and the next index (no list is
+    /// built, however long the range).
+    Range {
+        /// Next value.
+        next: i64,
+        /// Last value (inclusive).
+        last: i64,
+        /// Next index.
+        index: usize,
+    },
+}
+
+impl LoopIter {
+    /// The next item and its index, if any.
+    pub fn advance(&mut self) -> Option<(Value, usize)> {
+        match self {
+            LoopIter::List(items, i) => {
+                let v = items.get(*i)?.clone();
+                *i += 1;
+                Some((v, *i - 1))
+            }
+            LoopIter::Range { next, last, index } => {
+                if *next > *last {
+                    return None;
+                }
+                let v = *next;
+                // `last` may be i64::MAX: step past it without overflowing.
+                match next.checked_add(1) {
+                    Some(n) => *next = n,
+                    None => *last = i64::MIN,
+                }
+                *index += 1;
+                Some((Value::Int(v), *index - 1))
+            }
+        }
+    }
+}
+
 /// One running or suspended feature set.
 pub struct Fiber {
     /// Feature set index.
@@ -18,8 +60,8 @@ pub struct Fiber {
     pub stack: Vec<Value>,
     /// Local variables by slot (`None` = unbound).
     pub slots: Vec<Option<Value>>,
-    /// Active `for each` iterators: (items, next index).
-    pub iters: Vec<(Rc<Vec<Value>>, usize)>,
+    /// Active `for each` and range loops, innermost last.
+    pub iters: Vec<LoopIter>,
     /// Framework-provided variables (`event`, `shutdown`, ...), looked up by name.
     pub env: Vec<(Rc<str>, Value)>,
     /// On resume, bind this slot to the suspended action's value.
@@ -32,6 +74,8 @@ pub struct Fiber {
     pub waiting_for: usize,
     /// Scratch memory for building strings; reset after each use, freed with the fiber.
     pub arena: Bump,
+    /// Reused buffer for building strings (`++`).
+    pub scratch: String,
     /// Output of the template this fiber renders (`Some` only for template fibers).
     pub template: Option<String>,
     /// A template fiber started by `Include`: its output is appended to the parent's template.
@@ -65,6 +109,7 @@ impl Fiber {
             parent: None,
             waiting_for: 0,
             arena: Bump::new(),
+            scratch: String::new(),
             template: None,
             include: false,
             depth: 0,

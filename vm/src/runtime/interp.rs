@@ -2,21 +2,20 @@
 //! runs out of fuel. It never blocks and never recurses: waiting is returned as a [`Halt`].
 
 use super::error::RuntimeError;
-use super::fiber::Fiber;
+use super::fiber::{Fiber, LoopIter};
 use super::host::HostState;
 use super::metrics::Metrics;
 use super::ops::{binary, is_type, step};
+use super::statement::{action, too_large};
 use crate::loader::Loaded;
-use arovm_compiler::bytecode::{Arg, Const, Desc, FeatureSetCode, Op, NONE};
-use arovm_stdlib::action::{Call, IoRequest, Operand, Outcome, Response};
-use arovm_stdlib::actions;
-use arovm_stdlib::catalog::{self, Role};
-use arovm_stdlib::value::{to_description, truthy, Object, Value};
+use arovm_compiler::bytecode::{BinCode, Const, Desc, FeatureSetCode, Op, NONE};
+use arovm_stdlib::action::{IoRequest, Response};
+use arovm_stdlib::value::{describe_into, to_description, truthy, Object, Value};
 use std::fmt::Write;
 use std::rc::Rc;
 
 /// Why a descriptor has no value.
-enum Missing {
+pub(super) enum Missing {
     /// The base name is not bound.
     Variable(String),
     /// A qualifier step found nothing: (key, type of the value it was applied to).
@@ -27,7 +26,7 @@ enum Missing {
 
 impl Missing {
     /// The reference's expression-error text.
-    fn expr_text(&self) -> String {
+    pub(super) fn expr_text(&self) -> String {
         match self {
             Missing::Variable(n) => format!("Undefined variable: {n}"),
             Missing::Member(k, _) => format!("Undefined member: {k}"),
@@ -36,7 +35,7 @@ impl Missing {
     }
 
     /// The reason an action reports.
-    fn action_text(&self) -> String {
+    pub(super) fn action_text(&self) -> String {
         match self {
             Missing::Variable(n) => format!("Undefined variable: '{n}'"),
             Missing::Member(k, t) => format!("Property '{k}' not found on type '{t}'"),
@@ -103,7 +102,7 @@ impl Ctx<'_> {
 
     /// The value of a base name: local slot, framework variable, `<metrics>` (its plain text),
     /// published variable, magic name.
-    fn base(&mut self, f: &Fiber, d: &Desc) -> Option<Value> {
+    pub(super) fn base(&mut self, f: &Fiber, d: &Desc) -> Option<Value> {
         if let Some(v) = self.own(f, d) {
             return Some(v);
         }
@@ -123,7 +122,7 @@ impl Ctx<'_> {
     }
 
     /// Base value with the qualifier path applied; Err names the first missing step.
-    fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, Missing> {
+    pub(super) fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, Missing> {
         let mut steps = &d.specs[..];
         let mut v = if self.metrics.names_it(d.base) && self.own(f, d).is_none() {
             // ARO-0044: the first qualifier picks a text format or a field.
@@ -181,12 +180,18 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 f.stack.push(const_value(cx.prog, &fs.consts[i as usize]));
                 Ok(())
             }
-            Op::Load(d) => match cx.resolve(f, &fs.descs[d as usize]) {
-                Ok(v) => {
+            Op::Load(d) => match load_local(f, &fs.descs[d as usize]) {
+                Some(v) => {
                     f.stack.push(v);
                     Ok(())
                 }
-                Err(e) => Err(RuntimeError::Expr(e.expr_text())),
+                None => match cx.resolve(f, &fs.descs[d as usize]) {
+                    Ok(v) => {
+                        f.stack.push(v);
+                        Ok(())
+                    }
+                    Err(e) => Err(RuntimeError::Expr(e.expr_text())),
+                },
             },
             Op::Exists(d) => {
                 let ok = cx
@@ -230,9 +235,30 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 Ok(())
             }
             Op::Bin(b) => {
-                let r = f.stack.pop().unwrap_or_default();
-                let l = f.stack.pop().unwrap_or_default();
-                binary(b, &l, &r).map(|v| f.stack.push(v))
+                let n = f.stack.len();
+                let fast = match (b, f.stack.get(n.wrapping_sub(2)), f.stack.last()) {
+                    (_, Some(Value::Int(x)), Some(Value::Int(y))) => int_binary(b, *x, *y),
+                    (BinCode::Concat, Some(l), Some(r)) => {
+                        // One allocation: both description forms into the fiber's scratch.
+                        f.scratch.clear();
+                        describe_into(l, &mut f.scratch);
+                        describe_into(r, &mut f.scratch);
+                        Some(Value::str(&f.scratch))
+                    }
+                    _ => None,
+                };
+                match fast {
+                    Some(v) => {
+                        f.stack.truncate(n - 1);
+                        f.stack[n - 2] = v;
+                        Ok(())
+                    }
+                    None => {
+                        let r = f.stack.pop().unwrap_or_default();
+                        let l = f.stack.pop().unwrap_or_default();
+                        binary(b, &l, &r).map(|v| f.stack.push(v))
+                    }
+                }
             }
             Op::Neg => {
                 let v = f.stack.pop().unwrap_or_default();
@@ -306,11 +332,26 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 f.stack.pop();
                 Ok(())
             }
-            Op::Action(i) => match action(cx, f, fs, i) {
-                Ok(None) => Ok(()),
-                Ok(Some(h)) => return h,
-                Err(e) => Err(e),
-            },
+            Op::Action(i) => {
+                let slot = cx.prog.binds[f.fs][i as usize];
+                if slot != NONE && cx.host.profile.is_none() {
+                    // A plain bind (see `shortcut`): no Call, no action dispatch.
+                    let v = f.stack.pop().unwrap_or_default();
+                    match too_large(cx, fs, &fs.stmts[i as usize], &v) {
+                        Some(e) => Err(e),
+                        None => {
+                            f.slots[slot as usize] = Some(v);
+                            Ok(())
+                        }
+                    }
+                } else {
+                    match action(cx, f, fs, i) {
+                        Ok(None) => Ok(()),
+                        Ok(Some(h)) => return h,
+                        Err(e) => Err(e),
+                    }
+                }
+            }
             Op::Publish { alias, var } => match cx.resolve(f, &fs.descs[var as usize]) {
                 Ok(v) => {
                     if let Some(slot) = fs.slots.iter().position(|&s| s == alias) {
@@ -371,7 +412,7 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                     ),
                     _ => Rc::new(vec![v.clone()]),
                 };
-                f.iters.push((items, 0));
+                f.iters.push(LoopIter::List(items, 0));
                 Ok(())
             }
             Op::IterNext {
@@ -380,11 +421,7 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 clear,
                 exit,
             } => {
-                let next = f.iters.last_mut().and_then(|(items, i)| {
-                    let v = items.get(*i).cloned();
-                    *i += 1;
-                    v.map(|v| (v, *i - 1))
-                });
+                let next = f.iters.last_mut().and_then(LoopIter::advance);
                 match next {
                     Some((v, i)) => {
                         for &s in &fs.clears[clear as usize] {
@@ -407,6 +444,17 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 let b = f.stack.pop().unwrap_or_default();
                 let a = f.stack.pop().unwrap_or_default();
                 match (a.as_i64(), b.as_i64()) {
+                    // A range loop (the compiler always follows Range with IterStart)
+                    // iterates without building the list.
+                    (Some(a), Some(b)) if fs.code.get(f.pc) == Some(&Op::IterStart) => {
+                        f.pc += 1;
+                        f.iters.push(LoopIter::Range {
+                            next: a,
+                            last: b,
+                            index: 0,
+                        });
+                        Ok(())
+                    }
                     (Some(a), Some(b)) if b.saturating_sub(a) < 10_000_000 => {
                         f.stack.push(Value::list((a..=b).map(Value::Int).collect()));
                         Ok(())
@@ -430,209 +478,31 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
     }
 }
 
-/// Executes one action statement. `Ok(Some(halt))` ends or suspends the fiber.
-fn action(
-    cx: &mut Ctx,
-    f: &mut Fiber,
-    fs: &FeatureSetCode,
-    i: u32,
-) -> Result<Option<Halt>, RuntimeError> {
-    let st = &fs.stmts[i as usize];
-    let id = catalog::from_u16(st.action).unwrap_or(catalog::ActionId::Log);
-    let role = catalog::role(id);
-    let repo_action = matches!(
-        id,
-        catalog::ActionId::Store | catalog::ActionId::Retrieve | catalog::ActionId::Delete
-    );
-    let n_expr = std::iter::once(&st.result)
-        .chain(st.clauses.iter().map(|c| &c.arg))
-        .filter(|a| matches!(a, Arg::Expr))
-        .count();
-    let at = f.stack.len().saturating_sub(n_expr);
-    let mut exprs = f.stack.split_off(at).into_iter();
-    let prog = cx.prog;
-    // An unsupported `<metrics>` qualifier fails the statement whatever the action.
-    let mut unsupported: Option<String> = None;
-    let mut operand =
-        |cx: &mut Ctx, f: &Fiber, a: &Arg, apply_path: bool, is_result: bool| -> Operand {
-            match *a {
-                Arg::Expr => Operand {
-                    name: "_expression_",
-                    specs: Vec::new(),
-                    value: exprs.next(),
-                    is_expr: true,
-                    spec_value: None,
-                    missing: None,
-                    article: false,
-                },
-                Arg::Desc(d) => {
-                    let desc = &fs.descs[d as usize];
-                    // Store, Retrieve and Delete reach a `<name-repository>` by its name; handing
-                    // them its rows too would make every Store copy the repository.
-                    let by_name = repo_action
-                        && desc.specs.is_empty()
-                        && prog.s(desc.base).ends_with("-repository");
-                    let (value, missing) = if by_name {
-                        (None, None)
-                    } else if apply_path {
-                        match cx.resolve(f, desc) {
-                            Ok(v) => (Some(v), None),
-                            Err(Missing::Unsupported(why)) => {
-                                unsupported.get_or_insert_with(|| why.clone());
-                                (None, Some(why))
-                            }
-                            Err(e) => (None, Some(e.action_text())),
-                        }
-                    } else {
-                        (cx.base(f, desc), None)
-                    };
-                    let spec_value = match desc.specs.first() {
-                        Some(&s) if is_result || value.is_none() => {
-                            let slot = fs.slots.iter().position(|&x| x == s);
-                            slot.and_then(|i| f.slots[i].clone())
-                                .or_else(|| cx.globals.get(&(fs.activity, s)).cloned())
-                        }
-                        _ => None,
-                    };
-                    Operand {
-                        name: prog.s(desc.base),
-                        specs: desc.specs.iter().map(|&s| prog.s(s)).collect(),
-                        value,
-                        is_expr: false,
-                        spec_value,
-                        missing,
-                        article: false,
-                    }
-                }
-            }
-        };
-    let result = operand(cx, f, &st.result, role == Role::Response, true);
-    let clauses = st
-        .clauses
-        .iter()
-        .map(|c| {
-            let mut o = operand(cx, f, &c.arg, true, false);
-            o.article = c.article;
-            (prog.s(c.word), o)
-        })
-        .collect();
-    if let Some(why) = unsupported {
-        return Err(RuntimeError::of_statement(prog, fs, st, why, Vec::new()));
+/// A bound local without qualifiers: the common operand, read without the general lookup.
+#[inline]
+fn load_local(f: &Fiber, d: &Desc) -> Option<Value> {
+    if d.slot == NONE || !d.specs.is_empty() {
+        return None;
     }
-    let call = Call {
-        verb: prog.s(st.verb),
-        result,
-        clauses,
-    };
-    cx.host.feature = prog.strs[fs.name as usize].clone();
-    if crate::telemetry::log::format() == crate::telemetry::log::Format::Json {
-        cx.host.activity = prog.strs[fs.activity as usize].clone();
-        cx.host.trace = f.trace.clone();
-    }
-    cx.host.template = f.template.take();
-    let started = cx.host.profile.is_some().then(std::time::Instant::now);
-    let outcome = actions::run(id, &call, cx.host);
-    if let (Some(t), Some(p)) = (started, cx.host.profile.as_mut()) {
-        p.action(f.fs, st.verb, t.elapsed());
-    }
-    f.template = cx.host.template.take();
-    let result_slot = match st.result {
-        Arg::Desc(d) => fs.descs[d as usize].slot,
-        Arg::Expr => NONE,
-    };
-    match outcome {
-        Ok(Outcome::Bind(v)) => {
-            let size = v.shallow_size();
-            if size > cx.host.limits.max_value_bytes {
-                let detail = format!(
-                    "Value too large: {size} bytes, over the limit of {} bytes (AROVM_MAX_VALUE_BYTES)",
-                    cx.host.limits.max_value_bytes
-                );
-                return Err(RuntimeError::of_statement(prog, fs, st, detail, Vec::new()));
-            }
-            if result_slot != NONE {
-                f.slots[result_slot as usize] = Some(v);
-            }
-        }
-        Ok(Outcome::BindAs(_, _)) | Ok(Outcome::Nothing) => {}
-        Ok(Outcome::Return(r)) => return Ok(Some(Halt::Finished(Some(r)))),
-        Ok(Outcome::Suspend(req, v)) => {
-            // Response actions (Send, Broadcast, Include, ...) bind nothing when they resume.
-            let slot = if role == Role::Response {
-                NONE
-            } else {
-                result_slot
-            };
-            f.pending_bind = Some((slot, v));
-            return Ok(Some(Halt::Suspended(req)));
-        }
-        Err(e) => {
-            let detail = if e.thrown { String::new() } else { e.detail };
-            return Err(RuntimeError::of_statement(
-                prog,
-                fs,
-                st,
-                detail,
-                trace(cx, f, fs, st),
-            ));
-        }
-    }
-    let spawned = cx.host.take_spawns(prog);
-    if !spawned.is_empty() {
-        if f.depth >= cx.host.limits.max_emit_depth {
-            // A handler that (indirectly) emits its own event would recurse until memory ends.
-            let detail = format!(
-                "Emit depth limit reached: {} handlers deep (AROVM_MAX_EMIT_DEPTH); do the handlers emit their own events?",
-                f.depth
-            );
-            return Err(RuntimeError::of_statement(prog, fs, st, detail, Vec::new()));
-        }
-        return Ok(Some(Halt::WaitChildren(spawned)));
-    }
-    Ok(None)
+    f.slots[d.slot as usize].clone()
 }
 
-/// The reference's `Trace:` entries: the result and object names (bases and specifiers) that are
-/// bound, with their description form, sorted by name.
-fn trace(
-    cx: &mut Ctx,
-    f: &Fiber,
-    fs: &FeatureSetCode,
-    st: &arovm_compiler::bytecode::StmtInfo,
-) -> Vec<(String, String)> {
-    let object = st.clauses.iter().find(|c| {
-        let w = cx.prog.s(c.word);
-        !w.starts_with("where") && !matches!(w, "by" | "default" | "unit" | "as")
-    });
-    let mut names: Vec<u32> = Vec::new();
-    for arg in std::iter::once(&st.result).chain(object.map(|c| &c.arg)) {
-        if let Arg::Desc(d) = arg {
-            let desc = &fs.descs[*d as usize];
-            names.push(desc.base);
-            names.extend(&desc.specs);
-        }
-    }
-    let mut out: Vec<(String, String)> = Vec::new();
-    for sym in names {
-        let name = cx.prog.s(sym).to_string();
-        if out.iter().any(|(k, _)| *k == name) {
-            continue;
-        }
-        let probe = Desc {
-            base: sym,
-            slot: fs
-                .slots
-                .iter()
-                .position(|&x| x == sym)
-                .map_or(NONE, |i| i as u32),
-            specs: Vec::new(),
-        };
-        if let Some(v) = cx.base(f, &probe) {
-            if name != "now" && name != "metrics" && !name.ends_with("-repository") {
-                out.push((name, to_description(&v)));
-            }
-        }
-    }
-    out.sort();
-    out
+/// Integer arithmetic and comparison that cannot fail (no overflow, no division by zero); `None`
+/// leaves the operation to [`binary`], which reports errors and widens to floats.
+#[inline]
+fn int_binary(b: BinCode, x: i64, y: i64) -> Option<Value> {
+    Some(match b {
+        BinCode::Add => Value::Int(x.checked_add(y)?),
+        BinCode::Sub => Value::Int(x.checked_sub(y)?),
+        BinCode::Mul => Value::Int(x.checked_mul(y)?),
+        BinCode::Div if y != 0 => Value::Int(x.wrapping_div(y)),
+        BinCode::Rem if y != 0 => Value::Int(x.wrapping_rem(y)),
+        BinCode::Eq => Value::Bool(x == y),
+        BinCode::Ne => Value::Bool(x != y),
+        BinCode::Lt => Value::Bool(x < y),
+        BinCode::Le => Value::Bool(x <= y),
+        BinCode::Gt => Value::Bool(x > y),
+        BinCode::Ge => Value::Bool(x >= y),
+        _ => return None,
+    })
 }

@@ -9,3 +9,5 @@ pub mod metrics;
 pub mod ops;
 pub mod profile;
 pub mod scheduler;
+pub mod shortcut;
+pub mod statement;

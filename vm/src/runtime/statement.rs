@@ -1,0 +1,230 @@
+//! One action statement: its operands resolved into a `Call`, the stdlib action run, the result
+//! bound, and the reference's error text (with its `Trace:` entries) when it fails.
+
+use super::error::RuntimeError;
+use super::fiber::Fiber;
+use super::interp::{Ctx, Halt, Missing};
+use arovm_compiler::bytecode::{Arg, Desc, FeatureSetCode, NONE};
+use arovm_stdlib::action::{Call, Operand, Outcome};
+use arovm_stdlib::actions;
+use arovm_stdlib::catalog::{self, Role};
+use arovm_stdlib::value::{to_description, Value};
+
+/// The error for a bound value over `AROVM_MAX_VALUE_BYTES`, if it is.
+pub(super) fn too_large(
+    cx: &Ctx,
+    fs: &FeatureSetCode,
+    st: &arovm_compiler::bytecode::StmtInfo,
+    v: &Value,
+) -> Option<RuntimeError> {
+    let size = v.shallow_size();
+    let limit = cx.host.limits.max_value_bytes;
+    (size > limit).then(|| {
+        let detail = format!(
+            "Value too large: {size} bytes, over the limit of {limit} bytes (AROVM_MAX_VALUE_BYTES)"
+        );
+        RuntimeError::of_statement(cx.prog, fs, st, detail, Vec::new())
+    })
+}
+
+/// Executes one action statement. `Ok(Some(halt))` ends or suspends the fiber.
+pub(super) fn action(
+    cx: &mut Ctx,
+    f: &mut Fiber,
+    fs: &FeatureSetCode,
+    i: u32,
+) -> Result<Option<Halt>, RuntimeError> {
+    let st = &fs.stmts[i as usize];
+    let id = catalog::from_u16(st.action).unwrap_or(catalog::ActionId::Log);
+    let role = catalog::role(id);
+    let repo_action = matches!(
+        id,
+        catalog::ActionId::Store | catalog::ActionId::Retrieve | catalog::ActionId::Delete
+    );
+    let n_expr = std::iter::once(&st.result)
+        .chain(st.clauses.iter().map(|c| &c.arg))
+        .filter(|a| matches!(a, Arg::Expr))
+        .count();
+    let at = f.stack.len().saturating_sub(n_expr);
+    let mut exprs = f.stack.split_off(at).into_iter();
+    let prog = cx.prog;
+    // An unsupported `<metrics>` qualifier fails the statement whatever the action.
+    let mut unsupported: Option<String> = None;
+    let mut operand =
+        |cx: &mut Ctx, f: &Fiber, a: &Arg, apply_path: bool, is_result: bool| -> Operand {
+            match *a {
+                Arg::Expr => Operand {
+                    name: "_expression_",
+                    specs: Vec::new(),
+                    value: exprs.next(),
+                    is_expr: true,
+                    spec_value: None,
+                    missing: None,
+                    article: false,
+                },
+                Arg::Desc(d) => {
+                    let desc = &fs.descs[d as usize];
+                    // Store, Retrieve and Delete reach a `<name-repository>` by its name; handing
+                    // them its rows too would make every Store copy the repository.
+                    let by_name = repo_action
+                        && desc.specs.is_empty()
+                        && prog.s(desc.base).ends_with("-repository");
+                    let (value, missing) = if by_name {
+                        (None, None)
+                    } else if apply_path {
+                        match cx.resolve(f, desc) {
+                            Ok(v) => (Some(v), None),
+                            Err(Missing::Unsupported(why)) => {
+                                unsupported.get_or_insert_with(|| why.clone());
+                                (None, Some(why))
+                            }
+                            Err(e) => (None, Some(e.action_text())),
+                        }
+                    } else {
+                        (cx.base(f, desc), None)
+                    };
+                    let spec_value = match desc.specs.first() {
+                        Some(&s) if is_result || value.is_none() => {
+                            let slot = fs.slots.iter().position(|&x| x == s);
+                            slot.and_then(|i| f.slots[i].clone())
+                                .or_else(|| cx.globals.get(&(fs.activity, s)).cloned())
+                        }
+                        _ => None,
+                    };
+                    Operand {
+                        name: prog.s(desc.base),
+                        specs: desc.specs.iter().map(|&s| prog.s(s)).collect(),
+                        value,
+                        is_expr: false,
+                        spec_value,
+                        missing,
+                        article: false,
+                    }
+                }
+            }
+        };
+    let result = operand(cx, f, &st.result, role == Role::Response, true);
+    let clauses = st
+        .clauses
+        .iter()
+        .map(|c| {
+            let mut o = operand(cx, f, &c.arg, true, false);
+            o.article = c.article;
+            (prog.s(c.word), o)
+        })
+        .collect();
+    if let Some(why) = unsupported {
+        return Err(RuntimeError::of_statement(prog, fs, st, why, Vec::new()));
+    }
+    let call = Call {
+        verb: prog.s(st.verb),
+        result,
+        clauses,
+    };
+    cx.host.feature = prog.strs[fs.name as usize].clone();
+    if crate::telemetry::log::format() == crate::telemetry::log::Format::Json {
+        cx.host.activity = prog.strs[fs.activity as usize].clone();
+        cx.host.trace = f.trace.clone();
+    }
+    cx.host.template = f.template.take();
+    let started = cx.host.profile.is_some().then(std::time::Instant::now);
+    let outcome = actions::run(id, &call, cx.host);
+    if let (Some(t), Some(p)) = (started, cx.host.profile.as_mut()) {
+        p.action(f.fs, st.verb, t.elapsed());
+    }
+    f.template = cx.host.template.take();
+    let result_slot = match st.result {
+        Arg::Desc(d) => fs.descs[d as usize].slot,
+        Arg::Expr => NONE,
+    };
+    match outcome {
+        Ok(Outcome::Bind(v)) => {
+            if let Some(e) = too_large(cx, fs, st, &v) {
+                return Err(e);
+            }
+            if result_slot != NONE {
+                f.slots[result_slot as usize] = Some(v);
+            }
+        }
+        Ok(Outcome::BindAs(_, _)) | Ok(Outcome::Nothing) => {}
+        Ok(Outcome::Return(r)) => return Ok(Some(Halt::Finished(Some(r)))),
+        Ok(Outcome::Suspend(req, v)) => {
+            // Response actions (Send, Broadcast, Include, ...) bind nothing when they resume.
+            let slot = if role == Role::Response {
+                NONE
+            } else {
+                result_slot
+            };
+            f.pending_bind = Some((slot, v));
+            return Ok(Some(Halt::Suspended(req)));
+        }
+        Err(e) => {
+            let detail = if e.thrown { String::new() } else { e.detail };
+            return Err(RuntimeError::of_statement(
+                prog,
+                fs,
+                st,
+                detail,
+                trace(cx, f, fs, st),
+            ));
+        }
+    }
+    let spawned = cx.host.take_spawns(prog);
+    if !spawned.is_empty() {
+        if f.depth >= cx.host.limits.max_emit_depth {
+            // A handler that (indirectly) emits its own event would recurse until memory ends.
+            let detail = format!(
+                "Emit depth limit reached: {} handlers deep (AROVM_MAX_EMIT_DEPTH); do the handlers emit their own events?",
+                f.depth
+            );
+            return Err(RuntimeError::of_statement(prog, fs, st, detail, Vec::new()));
+        }
+        return Ok(Some(Halt::WaitChildren(spawned)));
+    }
+    Ok(None)
+}
+
+/// The reference's `Trace:` entries: the result and object names (bases and specifiers) that are
+/// bound, with their description form, sorted by name.
+fn trace(
+    cx: &mut Ctx,
+    f: &Fiber,
+    fs: &FeatureSetCode,
+    st: &arovm_compiler::bytecode::StmtInfo,
+) -> Vec<(String, String)> {
+    let object = st.clauses.iter().find(|c| {
+        let w = cx.prog.s(c.word);
+        !w.starts_with("where") && !matches!(w, "by" | "default" | "unit" | "as")
+    });
+    let mut names: Vec<u32> = Vec::new();
+    for arg in std::iter::once(&st.result).chain(object.map(|c| &c.arg)) {
+        if let Arg::Desc(d) = arg {
+            let desc = &fs.descs[*d as usize];
+            names.push(desc.base);
+            names.extend(&desc.specs);
+        }
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    for sym in names {
+        let name = cx.prog.s(sym).to_string();
+        if out.iter().any(|(k, _)| *k == name) {
+            continue;
+        }
+        let probe = Desc {
+            base: sym,
+            slot: fs
+                .slots
+                .iter()
+                .position(|&x| x == sym)
+                .map_or(NONE, |i| i as u32),
+            specs: Vec::new(),
+        };
+        if let Some(v) = cx.base(f, &probe) {
+            if name != "now" && name != "metrics" && !name.ends_with("-repository") {
+                out.push((name, to_description(&v)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
