@@ -14,9 +14,8 @@ pub struct Loaded {
     pub strs: Vec<Rc<str>>,
     /// Name → string index lookups (interned once at load).
     pub names: RodeoReader<Spur>,
-    /// Per feature set, per statement: the slot a plain bind statement sets, or `NONE`
-    /// (see [`crate::runtime::shortcut`]).
-    pub binds: Vec<Vec<u32>>,
+    /// Per feature set: its code as VM instructions (see [`crate::runtime::lower`]).
+    pub code: Vec<Vec<crate::runtime::lower::Ins>>,
 }
 
 impl Loaded {
@@ -35,13 +34,13 @@ impl Loaded {
             program,
             strs,
             names: rodeo.into_reader(),
-            binds: Vec::new(),
+            code: Vec::new(),
         };
-        loaded.binds = loaded
+        loaded.code = loaded
             .program
             .feature_sets
             .iter()
-            .map(|fs| crate::runtime::shortcut::binds(&loaded, fs))
+            .map(|fs| crate::runtime::lower::lower(&loaded, fs))
             .collect();
         loaded
     }

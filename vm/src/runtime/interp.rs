@@ -4,13 +4,14 @@
 use super::error::RuntimeError;
 use super::fiber::{Fiber, LoopIter};
 use super::host::HostState;
+use super::lower::Ins;
 use super::metrics::Metrics;
-use super::ops::{binary, is_type, step};
+use super::ops::{binary, fast_binary, is_type, step};
 use super::statement::{action, too_large};
 use crate::loader::Loaded;
-use arovm_compiler::bytecode::{BinCode, Const, Desc, FeatureSetCode, Op, NONE};
+use arovm_compiler::bytecode::{Const, Desc, FeatureSetCode, Op, NONE};
 use arovm_stdlib::action::{IoRequest, Response};
-use arovm_stdlib::value::{describe_into, to_description, truthy, Object, Value};
+use arovm_stdlib::value::{to_description, truthy, Object, Value};
 use std::fmt::Write;
 use std::rc::Rc;
 
@@ -71,6 +72,7 @@ pub struct Ctx<'a> {
     pub metrics: &'a Metrics,
 }
 
+#[inline]
 fn const_value(prog: &Loaded, c: &Const) -> Value {
     match *c {
         Const::Null => Value::Null,
@@ -165,16 +167,29 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
             f.slots[slot as usize] = Some(v);
         }
     }
+    let code = &cx.prog.code[f.fs];
     let mut fuel = fuel;
     loop {
         if fuel == 0 {
             return Halt::OutOfFuel;
         }
         fuel -= 1;
-        let Some(&op) = fs.code.get(f.pc) else {
+        let at = f.pc;
+        let Some(&ins) = code.get(at) else {
             return Halt::Finished(None);
         };
         f.pc += 1;
+        let op = match ins {
+            Ins::Op(op) => op,
+            fused => match fused_fast(cx, fs, f, fused) {
+                Ok(true) => {
+                    f.pc = at + fused.width();
+                    continue;
+                }
+                Ok(false) => fused.first(&fs.code, at),
+                Err(e) => return Halt::Failed(e),
+            },
+        };
         let r: Result<(), RuntimeError> = match op {
             Op::Const(i) => {
                 f.stack.push(const_value(cx.prog, &fs.consts[i as usize]));
@@ -236,15 +251,8 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
             }
             Op::Bin(b) => {
                 let n = f.stack.len();
-                let fast = match (b, f.stack.get(n.wrapping_sub(2)), f.stack.last()) {
-                    (_, Some(Value::Int(x)), Some(Value::Int(y))) => int_binary(b, *x, *y),
-                    (BinCode::Concat, Some(l), Some(r)) => {
-                        // One allocation: both description forms into the fiber's scratch.
-                        f.scratch.clear();
-                        describe_into(l, &mut f.scratch);
-                        describe_into(r, &mut f.scratch);
-                        Some(Value::str(&f.scratch))
-                    }
+                let fast = match (f.stack.get(n.wrapping_sub(2)), f.stack.last()) {
+                    (Some(l), Some(r)) => fast_binary(b, l, r, &mut f.scratch),
                     _ => None,
                 };
                 match fast {
@@ -332,26 +340,11 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 f.stack.pop();
                 Ok(())
             }
-            Op::Action(i) => {
-                let slot = cx.prog.binds[f.fs][i as usize];
-                if slot != NONE && cx.host.profile.is_none() {
-                    // A plain bind (see `shortcut`): no Call, no action dispatch.
-                    let v = f.stack.pop().unwrap_or_default();
-                    match too_large(cx, fs, &fs.stmts[i as usize], &v) {
-                        Some(e) => Err(e),
-                        None => {
-                            f.slots[slot as usize] = Some(v);
-                            Ok(())
-                        }
-                    }
-                } else {
-                    match action(cx, f, fs, i) {
-                        Ok(None) => Ok(()),
-                        Ok(Some(h)) => return h,
-                        Err(e) => Err(e),
-                    }
-                }
-            }
+            Op::Action(i) => match action(cx, f, fs, i) {
+                Ok(None) => Ok(()),
+                Ok(Some(h)) => return h,
+                Err(e) => Err(e),
+            },
             Op::Publish { alias, var } => match cx.resolve(f, &fs.descs[var as usize]) {
                 Ok(v) => {
                     if let Some(slot) = fs.slots.iter().position(|&s| s == alias) {
@@ -487,22 +480,63 @@ fn load_local(f: &Fiber, d: &Desc) -> Option<Value> {
     f.slots[d.slot as usize].clone()
 }
 
-/// Integer arithmetic and comparison that cannot fail (no overflow, no division by zero); `None`
-/// leaves the operation to [`binary`], which reports errors and widens to floats.
+/// A fused instruction's fast case (see [`lower`](super::lower)): `Ok(true)` when it ran,
+/// `Ok(false)` when its first op must run instead.
 #[inline]
-fn int_binary(b: BinCode, x: i64, y: i64) -> Option<Value> {
-    Some(match b {
-        BinCode::Add => Value::Int(x.checked_add(y)?),
-        BinCode::Sub => Value::Int(x.checked_sub(y)?),
-        BinCode::Mul => Value::Int(x.checked_mul(y)?),
-        BinCode::Div if y != 0 => Value::Int(x.wrapping_div(y)),
-        BinCode::Rem if y != 0 => Value::Int(x.wrapping_rem(y)),
-        BinCode::Eq => Value::Bool(x == y),
-        BinCode::Ne => Value::Bool(x != y),
-        BinCode::Lt => Value::Bool(x < y),
-        BinCode::Le => Value::Bool(x <= y),
-        BinCode::Gt => Value::Bool(x > y),
-        BinCode::Ge => Value::Bool(x >= y),
-        _ => return None,
-    })
+fn fused_fast(
+    cx: &Ctx,
+    fs: &FeatureSetCode,
+    f: &mut Fiber,
+    ins: Ins,
+) -> Result<bool, RuntimeError> {
+    let prog = cx.prog;
+    let slot = |d: u32| fs.descs[d as usize].slot as usize;
+    let konst = |c: u32| const_value(prog, &fs.consts[c as usize]);
+    let v = match ins {
+        Ins::LocalConst { a, c, op } => match &f.slots[slot(a)] {
+            Some(l) => fast_binary(op, l, &konst(c), &mut f.scratch),
+            None => None,
+        },
+        Ins::ConstLocal { c, a, op } => match &f.slots[slot(a)] {
+            Some(r) => fast_binary(op, &konst(c), r, &mut f.scratch),
+            None => None,
+        },
+        Ins::LocalLocal { a, b, op } => match (&f.slots[slot(a)], &f.slots[slot(b)]) {
+            (Some(l), Some(r)) => fast_binary(op, l, r, &mut f.scratch),
+            _ => None,
+        },
+        Ins::TopConst { c, op } => {
+            let r = konst(c);
+            let Some(l) = f.stack.last() else {
+                return Ok(false);
+            };
+            let Some(v) = fast_binary(op, l, &r, &mut f.scratch) else {
+                return Ok(false);
+            };
+            if let Some(top) = f.stack.last_mut() {
+                *top = v;
+            }
+            return Ok(true);
+        }
+        Ins::Bind { stmt, slot } => {
+            // A plain bind: no Call, no action dispatch (profiling counts actions: it runs them).
+            if cx.host.profile.is_some() {
+                return Ok(false);
+            }
+            let v = f.stack.pop().unwrap_or_default();
+            if let Some(e) = too_large(cx, fs, &fs.stmts[stmt as usize], &v) {
+                return Err(e);
+            }
+            f.slots[slot as usize] = Some(v);
+            return Ok(true);
+        }
+        Ins::Op(_) => None,
+    };
+    match v {
+        Some(v) => {
+            f.stack.push(v);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }

@@ -4,7 +4,7 @@
 
 use super::error::RuntimeError;
 use arovm_compiler::bytecode::BinCode;
-use arovm_stdlib::value::{compare, date, equals, to_description, Object, Value};
+use arovm_stdlib::value::{compare, date, describe_into, equals, to_description, Object, Value};
 use std::cmp::Ordering;
 
 fn num(v: &Value) -> Result<f64, RuntimeError> {
@@ -13,6 +13,43 @@ fn num(v: &Value) -> Result<f64, RuntimeError> {
             "Type mismatch: Cannot convert {} to number",
             v.type_name()
         ))
+    })
+}
+
+/// The common cases of [`binary`] that need no error path: integer arithmetic and comparison,
+/// and `++` built with one allocation in `scratch`. `None` leaves the operation to [`binary`];
+/// `Some` is always what [`binary`] returns (property-tested in `vm/tests/fast_operators.rs`).
+#[inline]
+pub fn fast_binary(op: BinCode, l: &Value, r: &Value, scratch: &mut String) -> Option<Value> {
+    match (op, l, r) {
+        (BinCode::Concat, _, _) => {
+            scratch.clear();
+            describe_into(l, scratch);
+            describe_into(r, scratch);
+            Some(Value::str(scratch))
+        }
+        (_, Value::Int(x), Value::Int(y)) => int_binary(op, *x, *y),
+        _ => None,
+    }
+}
+
+/// Integer arithmetic and comparison that cannot fail (no overflow, no division by zero); `None`
+/// leaves the operation to [`binary`], which reports errors and widens to floats.
+#[inline]
+fn int_binary(b: BinCode, x: i64, y: i64) -> Option<Value> {
+    Some(match b {
+        BinCode::Add => Value::Int(x.checked_add(y)?),
+        BinCode::Sub => Value::Int(x.checked_sub(y)?),
+        BinCode::Mul => Value::Int(x.checked_mul(y)?),
+        BinCode::Div if y != 0 => Value::Int(x.wrapping_div(y)),
+        BinCode::Rem if y != 0 => Value::Int(x.wrapping_rem(y)),
+        BinCode::Eq => Value::Bool(x == y),
+        BinCode::Ne => Value::Bool(x != y),
+        BinCode::Lt => Value::Bool(x < y),
+        BinCode::Le => Value::Bool(x <= y),
+        BinCode::Gt => Value::Bool(x > y),
+        BinCode::Ge => Value::Bool(x >= y),
+        _ => return None,
     })
 }
 
