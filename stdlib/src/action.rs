@@ -4,13 +4,19 @@
 use crate::repository::Repositories;
 use crate::value::Value;
 
+/// An operand's specifiers.
+pub type Specs<'a> = smallvec::SmallVec<[&'a str; 2]>;
+
+/// A call's clauses.
+pub type Clauses<'a> = smallvec::SmallVec<[(&'a str, Operand<'a>); 3]>;
+
 /// One operand of a statement as an action sees it.
 #[derive(Clone, Debug, Default)]
 pub struct Operand<'a> {
     /// Base name (`user` in `<user: name>`), or `_expression_` for an expression.
     pub name: &'a str,
-    /// Specifiers (`["name"]`), empty for expressions.
-    pub specs: Vec<&'a str>,
+    /// Specifiers (`["name"]`), empty for expressions (inline up to two: no allocation).
+    pub specs: Specs<'a>,
     /// The value: the expression's value, or the named variable's value (with the path applied
     /// for object operands). `None` when the name is not bound.
     pub value: Option<Value>,
@@ -53,8 +59,8 @@ pub struct Call<'a> {
     pub verb: &'a str,
     /// The result operand.
     pub result: Operand<'a>,
-    /// Clauses in source order: (word, operand).
-    pub clauses: Vec<(&'a str, Operand<'a>)>,
+    /// Clauses in source order: (word, operand) (inline up to three: no allocation).
+    pub clauses: Clauses<'a>,
 }
 
 impl<'a> Call<'a> {

@@ -6,7 +6,8 @@ use super::Driver;
 use crate::idmap::IdMap;
 use crate::runtime::fiber::FiberId;
 use crate::runtime::scheduler::Ending;
-use arovm_stdlib::value::{date, to_json_wire, Value};
+use arovm_stdlib::value::{date, to_json_wire, Object, Value};
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -29,8 +30,12 @@ const MAX_PENDING_BYTES: usize = 1 << 20;
 /// One connection's queue of events not yet handled.
 struct ConnQueue {
     tcp: bool,
-    path: String,
-    remote: String,
+    /// The id (a string, as handlers see it), path and remote address as values, and the
+    /// `connection` object: built once, shared by every event of the connection.
+    id: Value,
+    path: Value,
+    remote: Value,
+    conn: Value,
     running: usize,
     pending: VecDeque<(Kind, Value)>,
     /// Bytes of the messages in `pending`.
@@ -41,17 +46,86 @@ struct ConnQueue {
 }
 
 impl ConnQueue {
-    fn new(tcp: bool, path: String, remote: String) -> ConnQueue {
+    fn new(keys: &EventKeys, tcp: bool, id: u64, path: &str, remote: &str) -> ConnQueue {
+        let (id, path, remote) = (
+            Value::str(&id.to_string()),
+            Value::str(path),
+            Value::str(remote),
+        );
+        let mut conn = vec![(keys.id.clone(), id.clone())];
+        if !tcp {
+            conn.push((keys.path.clone(), path.clone()));
+        }
+        conn.push((keys.remote.clone(), remote.clone()));
         ConnQueue {
             tcp,
+            id,
             path,
             remote,
+            conn: Value::Object(Rc::new(Object { entries: conn })),
             running: 0,
             pending: VecDeque::new(),
             pending_bytes: 0,
             paused: false,
             closed: false,
         }
+    }
+
+    fn id_str(&self) -> &str {
+        self.id.as_str().unwrap_or_default()
+    }
+}
+
+/// The keys of event objects and handler variables, allocated once.
+struct EventKeys {
+    id: Rc<str>,
+    connection_id: Rc<str>,
+    path: Rc<str>,
+    remote: Rc<str>,
+    timestamp: Rc<str>,
+    binary: Rc<str>,
+    message: Rc<str>,
+    event: Rc<str>,
+    connection: Rc<str>,
+    ws_connection: Rc<str>,
+    ws_message: Rc<str>,
+}
+
+impl Default for EventKeys {
+    fn default() -> EventKeys {
+        EventKeys {
+            id: Rc::from("id"),
+            connection_id: Rc::from("connectionId"),
+            path: Rc::from("path"),
+            remote: Rc::from("remoteAddress"),
+            timestamp: Rc::from("timestamp"),
+            binary: Rc::from("binary"),
+            message: Rc::from("message"),
+            event: Rc::from("event"),
+            connection: Rc::from("connection"),
+            ws_connection: Rc::from("websocket-connection"),
+            ws_message: Rc::from("websocket-message"),
+        }
+    }
+}
+
+/// The event timestamp (ISO 8601, whole seconds), formatted once per second.
+#[derive(Default)]
+struct Clock {
+    second: i64,
+    text: Value,
+}
+
+impl Clock {
+    fn now(&mut self) -> Value {
+        let second = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        if second != self.second || matches!(self.text, Value::Null) {
+            self.second = second;
+            self.text = Value::str(&date::format_iso(second));
+        }
+        self.text.clone()
     }
 }
 
@@ -75,6 +149,8 @@ pub(super) struct WsState {
     tcp_disconnect: Vec<usize>,
     queues: IdMap<u64, ConnQueue>,
     fibers: IdMap<FiberId, (u64, usize)>,
+    keys: EventKeys,
+    clock: Clock,
 }
 
 impl WsState {
@@ -82,14 +158,6 @@ impl WsState {
     pub(super) fn queued_events(&self) -> usize {
         self.queues.values().map(|q| q.pending.len()).sum()
     }
-}
-
-fn now_iso() -> String {
-    date::format_iso(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-    )
 }
 
 impl WsState {
@@ -139,17 +207,16 @@ impl WsState {
 
 impl Driver<'_> {
     pub(super) fn ws_open(&mut self, id: u64, path: String, peer: SocketAddr) {
-        self.ws
-            .queues
-            .insert(id, ConnQueue::new(false, path, peer.ip().to_string()));
+        let q = ConnQueue::new(&self.ws.keys, false, id, &path, &peer.ip().to_string());
+        self.ws.queues.insert(id, q);
         self.ws_enqueue(id, Kind::Connect, Value::Null);
     }
 
-    pub(super) fn ws_message(&mut self, id: u64, text: Option<String>, binary: Vec<u8>) {
+    pub(super) fn ws_message(&mut self, id: u64, text: Option<Rc<str>>, binary: Option<Rc<[u8]>>) {
         // Text messages are strings; binary messages are bytes (sent back as binary frames).
-        let v = match text {
-            Some(t) => Value::str(&t),
-            None => Value::Bytes(Rc::from(binary)),
+        let v = match (text, binary) {
+            (Some(t), _) => Value::Str(t),
+            (None, b) => Value::Bytes(b.unwrap_or_else(|| Rc::from(&[][..]))),
         };
         self.ws_enqueue(id, Kind::Message, v);
     }
@@ -204,71 +271,84 @@ impl Driver<'_> {
                     r.pause_reading(id, false);
                 }
             }
-            let Some(q) = self.ws.queues.get_mut(&id) else {
+            let ws = &mut self.ws;
+            let Some(q) = ws.queues.get(&id) else {
                 return;
             };
-            let sid = id.to_string();
-            let conn = Value::object(vec![
-                (Rc::from("id"), Value::str(&sid)),
-                (Rc::from("path"), Value::str(&q.path)),
-                (Rc::from("remoteAddress"), Value::str(&q.remote)),
-            ]);
-            let mut event = vec![
-                (Rc::from("id"), Value::str(&sid)),
-                (Rc::from("connectionId"), Value::str(&sid)),
-                (Rc::from("path"), Value::str(&q.path)),
-                (Rc::from("remoteAddress"), Value::str(&q.remote)),
-                (Rc::from("timestamp"), Value::str(&now_iso())),
-            ];
-            let mut env: Vec<(Rc<str>, Value)> = vec![
-                (Rc::from("websocket-connection"), conn.clone()),
-                (Rc::from("connection"), conn),
-            ];
             if q.tcp {
                 let handlers = match kind {
-                    Kind::Connect => self.ws.tcp_connect.clone(),
-                    Kind::Message => self.ws.tcp_data.clone(),
-                    Kind::Disconnect => self.ws.tcp_disconnect.clone(),
+                    Kind::Connect => &ws.tcp_connect,
+                    Kind::Message => &ws.tcp_data,
+                    Kind::Disconnect => &ws.tcp_disconnect,
                 };
                 if handlers.is_empty() {
                     continue;
                 }
-                let env = tcp_env(kind, &sid, &q.remote, v);
-                q.running = handlers.len();
-                for fs in handlers {
+                let env = tcp_env(kind, q.id_str(), &q.remote, v, ws.clock.now());
+                for &fs in handlers {
                     let fid = self.sched.spawn_tracked(fs, env.clone());
-                    self.ws.fibers.insert(fid, (id, fs));
+                    self.sched.set_quiet(fid);
+                    ws.fibers.insert(fid, (id, fs));
                     self.sched
                         .set_trace(fid, ("connection_id", Rc::from(id.to_string())));
+                }
+                if let Some(q) = ws.queues.get_mut(&id) {
+                    q.running = handlers.len();
                 }
                 return;
             }
             let handlers = match kind {
-                Kind::Connect => self.ws.connect.clone(),
+                Kind::Connect => &ws.connect,
+                Kind::Message => &ws.message,
+                Kind::Disconnect => &ws.disconnect,
+            };
+            if handlers.is_empty() {
+                continue;
+            }
+            // The event object and the variables: shared keys and connection values, one
+            // allocation for each list and one for the object.
+            let k = &ws.keys;
+            let mut event = Vec::with_capacity(8);
+            event.extend([
+                (k.id.clone(), q.id.clone()),
+                (k.connection_id.clone(), q.id.clone()),
+                (k.path.clone(), q.path.clone()),
+                (k.remote.clone(), q.remote.clone()),
+                (k.timestamp.clone(), ws.clock.now()),
+            ]);
+            let mut env = Vec::with_capacity(4);
+            env.push((k.ws_connection.clone(), q.conn.clone()));
+            env.push((k.connection.clone(), q.conn.clone()));
+            match kind {
+                Kind::Connect => {}
                 Kind::Message => {
-                    event.push((
-                        Rc::from("binary"),
-                        Value::Bool(matches!(v, Value::Bytes(_))),
-                    ));
-                    event.push((Rc::from("message"), v.clone()));
-                    env.push((Rc::from("websocket-message"), v));
-                    self.ws.message.clone()
+                    event.push((k.binary.clone(), Value::Bool(matches!(v, Value::Bytes(_)))));
+                    event.push((k.message.clone(), v.clone()));
+                    env.push((k.ws_message.clone(), v));
                 }
                 Kind::Disconnect => {
                     if let Value::Object(o) = &v {
                         event.extend(o.entries.iter().cloned());
                     }
-                    self.ws.disconnect.clone()
                 }
-            };
-            if handlers.is_empty() {
-                continue;
             }
-            env.push((Rc::from("event"), Value::object(event)));
-            q.running = handlers.len();
-            for fs in handlers {
-                let fid = self.sched.spawn_tracked(fs, env.clone());
-                self.ws.fibers.insert(fid, (id, fs));
+            env.push((
+                k.event.clone(),
+                Value::Object(Rc::new(Object { entries: event })),
+            ));
+            let n = handlers.len();
+            for (i, &fs) in handlers.iter().enumerate() {
+                let env = if i + 1 == n {
+                    std::mem::take(&mut env)
+                } else {
+                    env.clone()
+                };
+                let fid = self.sched.spawn_tracked(fs, env);
+                self.sched.set_quiet(fid);
+                ws.fibers.insert(fid, (id, fs));
+            }
+            if let Some(q) = ws.queues.get_mut(&id) {
+                q.running = n;
             }
             return;
         }
@@ -291,9 +371,8 @@ impl Driver<'_> {
     }
 
     pub(super) fn tcp_open(&mut self, id: u64, remote: String) {
-        self.ws
-            .queues
-            .insert(id, ConnQueue::new(true, String::new(), remote));
+        let q = ConnQueue::new(&self.ws.keys, true, id, "", &remote);
+        self.ws.queues.insert(id, q);
         self.ws_enqueue(id, Kind::Connect, Value::Null);
     }
 
@@ -380,16 +459,22 @@ fn raw_bytes(payload: &Value) -> Vec<u8> {
 /// The variables a `Socket Event Handler` sees (the reference's names, plus `event` everywhere):
 /// connected → `connection {id, remoteAddress}`; data → `packet {buffer, data, message, text,
 /// connection, connectionId}`; disconnected → `event {connectionId, reason}`.
-fn tcp_env(kind: Kind, id: &str, remote: &str, v: Value) -> Vec<(Rc<str>, Value)> {
+fn tcp_env(
+    kind: Kind,
+    id: &str,
+    remote: &Value,
+    v: Value,
+    timestamp: Value,
+) -> Vec<(Rc<str>, Value)> {
     let conn = Value::object(vec![
         (Rc::from("id"), Value::str(id)),
-        (Rc::from("remoteAddress"), Value::str(remote)),
+        (Rc::from("remoteAddress"), remote.clone()),
     ]);
     let mut event = vec![
         (Rc::from("id"), Value::str(id)),
         (Rc::from("connectionId"), Value::str(id)),
-        (Rc::from("remoteAddress"), Value::str(remote)),
-        (Rc::from("timestamp"), Value::str(&now_iso())),
+        (Rc::from("remoteAddress"), remote.clone()),
+        (Rc::from("timestamp"), timestamp),
     ];
     let mut env: Vec<(Rc<str>, Value)> = vec![(Rc::from("connection"), conn)];
     match kind {
@@ -416,11 +501,12 @@ fn tcp_env(kind: Kind, id: &str, remote: &str, v: Value) -> Vec<(Rc<str>, Value)
     env
 }
 
-/// Strings go out as-is (text), everything else as JSON text: serialized once per send.
-fn encode(payload: &Value) -> (bool, Vec<u8>) {
+/// Strings go out as-is (text, their bytes unchanged and not copied), bytes as binary,
+/// everything else as JSON text: serialized once per send.
+fn encode(payload: &Value) -> (bool, Cow<'_, [u8]>) {
     match payload {
-        Value::Str(s) => (true, s.as_bytes().to_vec()),
-        Value::Bytes(b) => (false, b.to_vec()),
-        other => (true, to_json_wire(other).into_bytes()),
+        Value::Str(s) => (true, Cow::Borrowed(s.as_bytes())),
+        Value::Bytes(b) => (false, Cow::Borrowed(b)),
+        other => (true, Cow::Owned(to_json_wire(other).into_bytes())),
     }
 }

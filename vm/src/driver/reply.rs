@@ -117,9 +117,11 @@ pub(super) fn build(ending: Ending, path: &str, program_strings: &[Rc<str>]) -> 
                 data.extend(flat);
             }
             if data.is_empty() {
-                let found = FALLBACK_NAMES
-                    .iter()
-                    .find_map(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
+                let found = FALLBACK_NAMES.iter().find_map(|n| {
+                    vars.iter()
+                        .find(|(k, _)| &**k == *n)
+                        .map(|(_, v)| v.clone())
+                });
                 if let Some(v) = found {
                     let text = match &v {
                         Value::Str(_) => v,

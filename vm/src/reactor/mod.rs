@@ -130,9 +130,9 @@ pub enum Inbound {
         /// Connection id.
         id: u64,
         /// Text message, or `None` for binary.
-        text: Option<String>,
-        /// Binary payload (empty for text).
-        binary: Vec<u8>,
+        text: Option<Rc<str>>,
+        /// Binary payload (`None` for text).
+        binary: Option<Rc<[u8]>>,
     },
     /// A WebSocket connection ended (exactly once per connection, whatever the cause).
     WsClosed {
@@ -206,6 +206,8 @@ pub struct Reactor {
     /// written once per loop turn, so the frames one connection gets in a turn leave in one
     /// `writev`.
     dirty: Vec<usize>,
+    /// Reused list of the connections a broadcast goes to.
+    broadcast_slots: Vec<usize>,
     inbound: Vec<Inbound>,
     clients: Vec<Option<ClientConn>>,
     client_free: Vec<usize>,
@@ -254,6 +256,7 @@ impl Reactor {
             date_cache: (0, Rc::from("")),
             now: Instant::now(),
             dirty: Vec::new(),
+            broadcast_slots: Vec::new(),
             inbound: Vec::new(),
             clients: Vec::new(),
             client_free: Vec::new(),
@@ -411,11 +414,16 @@ impl Reactor {
     /// Writes every connection marked by [`Self::mark_dirty`]. Runs before each poll (and at
     /// shutdown), so nothing queued waits longer than the current loop turn.
     pub fn flush_dirty(&mut self) {
-        for slot in std::mem::take(&mut self.dirty) {
+        let mut dirty = std::mem::take(&mut self.dirty);
+        for &slot in &dirty {
             if let Some(Some(c)) = self.conns.get_mut(slot) {
                 c.dirty = false;
             }
             self.flush(slot);
+        }
+        dirty.clear();
+        if self.dirty.is_empty() {
+            self.dirty = dirty; // keep its capacity: no allocation per loop turn
         }
     }
 

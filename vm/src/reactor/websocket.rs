@@ -64,14 +64,21 @@ impl Reactor {
             return;
         };
         let Some(ws) = c.ws.as_mut() else { return };
-        let data = std::mem::take(&mut c.inbuf);
-        let events = ws.feed(&data);
+        let events = ws.feed(&c.inbuf);
+        let fed = !c.inbuf.is_empty();
+        // Keep a small buffer for the next read (no allocation per message); give a large one
+        // back (an idle connection holds no more than this).
+        if c.inbuf.capacity() > 4096 {
+            c.inbuf = Vec::new();
+        } else {
+            c.inbuf.clear();
+        }
         let out = std::mem::take(&mut ws.output);
         if !out.is_empty() {
             // Pongs and close echoes: they count against the queue bound like any frame.
             c.queue(Rc::from(out));
         }
-        if !data.is_empty() {
+        if fed {
             // Later than the armed entry: re-armed lazily when it fires. Earlier (a pong after a
             // ping armed the longer ping timeout): armed now, or pings would drift to the timeout.
             c.deadline = Instant::now() + interval;
@@ -86,7 +93,7 @@ impl Reactor {
                     self.inbound.push(Inbound::WsMessage {
                         id,
                         text: Some(t),
-                        binary: Vec::new(),
+                        binary: None,
                     })
                 }
                 WsEvent::Binary(b) => {
@@ -94,7 +101,7 @@ impl Reactor {
                     self.inbound.push(Inbound::WsMessage {
                         id,
                         text: None,
-                        binary: b,
+                        binary: Some(b),
                     })
                 }
                 WsEvent::Finished => finished = true,
@@ -207,7 +214,7 @@ impl Reactor {
             return false;
         };
         let op = if text { Opcode::Text } else { Opcode::Binary };
-        let bytes: Rc<[u8]> = Rc::from(frame::encode(op, payload));
+        let bytes = frame::encode_shared(op, payload);
         self.ws_queue(slot, &bytes)
     }
 
@@ -216,8 +223,11 @@ impl Reactor {
     /// loop turn. Returns how many connections got it.
     pub fn ws_broadcast(&mut self, text: bool, payload: &[u8], path: Option<&str>) -> usize {
         let op = if text { Opcode::Text } else { Opcode::Binary };
-        let bytes: Rc<[u8]> = Rc::from(frame::encode(op, payload));
-        let slots: Vec<usize> = self.ws_index.values().copied().collect();
+        let bytes = frame::encode_shared(op, payload);
+        // The slot list is a reused buffer: a broadcast allocates only its frame.
+        let mut slots = std::mem::take(&mut self.broadcast_slots);
+        slots.clear();
+        slots.extend(self.ws_index.values().copied());
         let mut sent = 0;
         for slot in &slots {
             let on_path = match (path, self.conns.get(*slot)) {
@@ -228,6 +238,7 @@ impl Reactor {
                 sent += 1;
             }
         }
+        self.broadcast_slots = slots;
         sent
     }
 

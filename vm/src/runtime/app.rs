@@ -5,6 +5,7 @@ use super::scheduler::{Ending, Scheduler};
 use crate::loader::Loaded;
 use arovm_stdlib::action::Response;
 use arovm_stdlib::value::{to_description, to_display, Value};
+use std::rc::Rc;
 
 /// Names whose value a bare `Return ... for the <x>` reports when it carries no data (reference).
 const FALLBACK_NAMES: &[&str] = &["greeting", "message", "result", "data", "output", "value"];
@@ -30,7 +31,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>, depth: usiz
 }
 
 /// The lines printed after a successful run.
-pub fn response_lines(resp: Option<Response>, vars: &[(String, Value)]) -> Vec<String> {
+pub fn response_lines(resp: Option<Response>, vars: &[(Rc<str>, Value)]) -> Vec<String> {
     let Some(r) = resp else {
         return vec!["[OK] success".into()];
     };
@@ -45,7 +46,7 @@ pub fn response_lines(resp: Option<Response>, vars: &[(String, Value)]) -> Vec<S
     if data.is_empty() {
         let found = FALLBACK_NAMES
             .iter()
-            .find_map(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v));
+            .find_map(|n| vars.iter().find(|(k, _)| &**k == *n).map(|(_, v)| v));
         if let Some(v) = found {
             let text = match v {
                 Value::Str(s) => s.to_string(),

@@ -92,16 +92,38 @@ pub struct Fiber {
     pub trace: Option<(&'static str, Rc<str>)>,
     /// When the run started (its duration in the metrics, ARO-0044).
     pub started: std::time::Instant,
+    /// Its ending is read only for a failure (an event handler's): no variables are collected
+    /// and `Return` builds no response.
+    pub quiet: bool,
 }
 
 impl Fiber {
+    /// Its stack and slot vectors, emptied, for the next fiber (see [`Fiber::reusing`]).
+    pub fn into_vectors(self) -> (Vec<Value>, Vec<Option<Value>>) {
+        let (mut stack, mut slots) = (self.stack, self.slots);
+        stack.clear();
+        slots.clear();
+        (stack, slots)
+    }
+
     /// A fresh fiber at the start of feature set `fs` with `nslots` locals.
     pub fn new(fs: usize, nslots: usize, env: Vec<(Rc<str>, Value)>) -> Fiber {
+        Fiber::reusing(fs, nslots, env, (Vec::with_capacity(8), Vec::new()))
+    }
+
+    /// A fresh fiber that reuses an ended fiber's (emptied) stack and slot vectors.
+    pub fn reusing(
+        fs: usize,
+        nslots: usize,
+        env: Vec<(Rc<str>, Value)>,
+        (stack, mut slots): (Vec<Value>, Vec<Option<Value>>),
+    ) -> Fiber {
+        slots.resize(nslots, None);
         Fiber {
             fs,
             pc: 0,
-            stack: Vec::with_capacity(8),
-            slots: vec![None; nslots],
+            stack,
+            slots,
             iters: Vec::new(),
             env,
             pending_bind: None,
@@ -118,6 +140,7 @@ impl Fiber {
             rendered: Vec::new(),
             trace: None,
             started: std::time::Instant::now(),
+            quiet: false,
         }
     }
 }

@@ -23,10 +23,13 @@ const FUEL: u32 = 10_000;
 pub enum Ending {
     /// Normally, with its Return response if any, its bound variables, and the strings it
     /// rendered from templates.
-    Done(Option<Response>, Vec<(String, Value)>, Vec<Rc<str>>),
+    Done(Option<Response>, Vec<(Rc<str>, Value)>, Vec<Rc<str>>),
     /// With a runtime error.
     Failed(RuntimeError),
 }
+
+/// Most ended fibers' vectors kept for reuse.
+const SPARE: usize = 64;
 
 /// Runs fibers; owns their state.
 pub struct Scheduler<'p> {
@@ -39,6 +42,8 @@ pub struct Scheduler<'p> {
     pub metrics: Metrics,
     fibers: Vec<Option<Fiber>>,
     free: Vec<FiberId>,
+    /// Stack and slot vectors of ended fibers, reused by the next ones (at most [`SPARE`]).
+    spare: Vec<(Vec<Value>, Vec<Option<Value>>)>,
     ready: VecDeque<FiberId>,
     /// Fibers that ran out of fuel: they run again after the reactor had a look at I/O and
     /// signals (a handler that never ends must not stop the loop).
@@ -68,6 +73,7 @@ impl<'p> Scheduler<'p> {
             metrics: Metrics::new(prog),
             fibers: Vec::new(),
             free: Vec::new(),
+            spare: Vec::new(),
             ready: VecDeque::new(),
             yielded: Vec::new(),
             timers: BinaryHeap::new(),
@@ -82,7 +88,10 @@ impl<'p> Scheduler<'p> {
     /// Starts a fiber for feature set `fs` with framework variables `env`.
     pub fn spawn(&mut self, fs: usize, env: Vec<(Rc<str>, Value)>) -> FiberId {
         let n = self.prog.program.feature_sets[fs].slots.len();
-        let fiber = Fiber::new(fs, n, env);
+        let fiber = match self.spare.pop() {
+            Some(vectors) => Fiber::reusing(fs, n, env, vectors),
+            None => Fiber::new(fs, n, env),
+        };
         if let Some(p) = self.host.profile.as_mut() {
             p.fiber_started(fs);
         }
@@ -429,6 +438,11 @@ impl<'p> Scheduler<'p> {
         }
         if self.tracked.remove(&id) {
             let ending = match ending {
+                Ending::Done(r, _, _) if fiber.quiet => {
+                    let rendered = std::mem::take(&mut fiber.rendered);
+                    self.recycle(fiber);
+                    Ending::Done(r, Vec::new(), rendered)
+                }
                 Ending::Done(r, _, _) => {
                     let fs = &self.prog.program.feature_sets[fiber.fs];
                     let vars = fs
@@ -438,7 +452,7 @@ impl<'p> Scheduler<'p> {
                         .filter_map(|(&s, v)| {
                             let v = v?;
                             (s != arovm_compiler::bytecode::NONE)
-                                .then(|| (self.prog.s(s).to_string(), v))
+                                .then(|| (self.prog.strs[s as usize].clone(), v))
                         })
                         .collect();
                     Ending::Done(r, vars, fiber.rendered)
@@ -449,6 +463,23 @@ impl<'p> Scheduler<'p> {
             self.finished.push(id);
         } else {
             self.free.push(id);
+            self.recycle(fiber);
+        }
+    }
+
+    /// Keeps an ended fiber's vectors for the next fiber (small ones, a bounded number).
+    fn recycle(&mut self, fiber: Fiber) {
+        if self.spare.len() < SPARE && fiber.stack.capacity() <= 64 && fiber.slots.capacity() <= 256
+        {
+            self.spare.push(fiber.into_vectors());
+        }
+    }
+
+    /// Marks a fiber whose ending is read only for a failure (an event handler's): its
+    /// variables are not collected and its `Return` builds no response.
+    pub fn set_quiet(&mut self, id: FiberId) {
+        if let Some(Some(f)) = self.fibers.get_mut(id) {
+            f.quiet = true;
         }
     }
 }

@@ -46,7 +46,17 @@ pub(super) fn action(
         .filter(|a| matches!(a, Arg::Expr))
         .count();
     let at = f.stack.len().saturating_sub(n_expr);
-    let mut exprs = f.stack.split_off(at).into_iter();
+    if id == catalog::ActionId::Return && f.quiet && cx.host.profile.is_none() {
+        // An event handler's response goes nowhere (Return itself cannot fail): end the
+        // fiber without building it.
+        f.stack.truncate(at);
+        return Ok(Some(Halt::Finished(None)));
+    }
+    let mut exprs = f
+        .stack
+        .drain(at..)
+        .collect::<smallvec::SmallVec<[Value; 4]>>()
+        .into_iter();
     let prog = cx.prog;
     // An unsupported `<metrics>` qualifier fails the statement whatever the action.
     let mut unsupported: Option<String> = None;
@@ -55,7 +65,7 @@ pub(super) fn action(
             match *a {
                 Arg::Expr => Operand {
                     name: "_expression_",
-                    specs: Vec::new(),
+                    specs: Default::default(),
                     value: exprs.next(),
                     is_expr: true,
                     spec_value: None,
@@ -217,7 +227,7 @@ fn trace(
                 .iter()
                 .position(|&x| x == sym)
                 .map_or(NONE, |i| i as u32),
-            specs: Vec::new(),
+            specs: Default::default(),
         };
         if let Some(v) = cx.base(f, &probe) {
             if name != "now" && name != "metrics" && !name.ends_with("-repository") {

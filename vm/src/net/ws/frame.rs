@@ -16,20 +16,36 @@ pub enum Opcode {
 
 /// One complete, unmasked, final frame.
 pub fn encode(op: Opcode, payload: &[u8]) -> Vec<u8> {
-    let len = payload.len();
-    let mut out = Vec::with_capacity(len + 10);
-    out.push(0x80 | op as u8);
-    if len < 126 {
-        out.push(len as u8);
-    } else if len <= u16::MAX as usize {
-        out.push(126);
-        out.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        out.push(127);
-        out.extend_from_slice(&(len as u64).to_be_bytes());
-    }
+    let (head, n) = header(op, payload.len());
+    let mut out = Vec::with_capacity(n + payload.len());
+    out.extend_from_slice(&head[..n]);
     out.extend_from_slice(payload);
     out
+}
+
+/// The same frame as [`encode`] in shared memory, written with one allocation (a broadcast
+/// queues these bytes on every connection).
+pub fn encode_shared(op: Opcode, payload: &[u8]) -> std::rc::Rc<[u8]> {
+    let (head, n) = header(op, payload.len());
+    head[..n].iter().chain(payload).copied().collect()
+}
+
+/// A server frame's header (FIN set, unmasked) and its length.
+fn header(op: Opcode, len: usize) -> ([u8; 10], usize) {
+    let mut h = [0u8; 10];
+    h[0] = 0x80 | op as u8;
+    if len < 126 {
+        h[1] = len as u8;
+        (h, 2)
+    } else if len <= u16::MAX as usize {
+        h[1] = 126;
+        h[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        (h, 4)
+    } else {
+        h[1] = 127;
+        h[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        (h, 10)
+    }
 }
 
 /// A Close frame with a status code and reason (reason cut to fit 123 bytes).
@@ -56,6 +72,13 @@ mod tests {
         assert_eq!(encode(Opcode::Text, b"hi"), vec![0x81, 2, b'h', b'i']);
         assert_eq!(encode(Opcode::Binary, &[0; 200])[..4], [0x82, 126, 0, 200]);
         assert_eq!(encode(Opcode::Text, &vec![0; 70_000])[..2], [0x81, 127]);
+        for len in [0, 1, 125, 126, 65_535, 65_536] {
+            let payload = vec![7u8; len];
+            assert_eq!(
+                &*encode_shared(Opcode::Binary, &payload),
+                &encode(Opcode::Binary, &payload)[..]
+            );
+        }
         assert_eq!(close(1000, "bye")[..4], [0x88, 5, 0x03, 0xe8]);
     }
 }

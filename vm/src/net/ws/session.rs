@@ -11,10 +11,10 @@ use tungstenite::protocol::{CloseFrame, Message, Role, WebSocketConfig, WebSocke
 /// What a connection produced.
 #[derive(Debug, PartialEq)]
 pub enum WsEvent {
-    /// A complete text message.
-    Text(String),
+    /// A complete text message (copied once out of tungstenite's buffer, then shared).
+    Text(std::rc::Rc<str>),
     /// A complete binary message.
-    Binary(Vec<u8>),
+    Binary(std::rc::Rc<[u8]>),
     /// The conversation is over (close handshake done, protocol error, or close sent after an
     /// error): write what is queued, then close the socket.
     Finished,
@@ -72,7 +72,7 @@ impl WsSession {
     /// A session for a connection upgraded on `path`.
     pub fn new(path: &str, cfg: &WsConfig) -> WsSession {
         let config = WebSocketConfig::default()
-            .read_buffer_size(1024)
+            .read_buffer_size(256)
             .write_buffer_size(0)
             .max_write_buffer_size(cfg.max_queue.max(1 << 16))
             .max_message_size(Some(cfg.max_message))
@@ -104,8 +104,8 @@ impl WsSession {
                 output: &mut self.output,
             };
             match self.ctx.read(&mut io) {
-                Ok(Message::Text(t)) => events.push(WsEvent::Text(t.as_str().to_string())),
-                Ok(Message::Binary(b)) => events.push(WsEvent::Binary(b.to_vec())),
+                Ok(Message::Text(t)) => events.push(WsEvent::Text(t.as_str().into())),
+                Ok(Message::Binary(b)) => events.push(WsEvent::Binary(b[..].into())),
                 Ok(Message::Close(frame)) => {
                     if self.close_reason.is_none() {
                         self.close_reason = Some(match frame {
