@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(&tail);
     let pieces = u.int_in_range(1..=8usize).unwrap_or(1);
     let close_at = u.int_in_range(0..=8usize).unwrap_or(8);
-    let mut session = WsSession::new(&path, &cfg(Vec::new()));
+    let mut session = WsSession::new(path.as_str().into(), &cfg(Vec::new()));
     let mut rest = ws_input;
     for i in 0..pieces {
         let n = if i + 1 == pieces {

@@ -38,8 +38,9 @@ fn key_of(v: &Value) -> Option<Key> {
     })
 }
 
-/// Row positions (ascending) by key, for one field.
-type FieldIndex = HashMap<Key, Vec<usize>>;
+/// Row positions (ascending) by key, for one field; a key held by one or two rows (an id)
+/// needs no allocation of its own.
+type FieldIndex = HashMap<Key, smallvec::SmallVec<[usize; 2]>>;
 
 fn build_index(rows: &[Value], field: &str) -> FieldIndex {
     let mut idx = FieldIndex::new();
@@ -125,7 +126,7 @@ impl Repository {
                 continue;
             }
             if let Some(ps) = old.and_then(|k| idx.get_mut(&k)) {
-                ps.retain(|&p| p != i);
+                ps.retain(|p| *p != i);
             }
             if let Some(k) = new {
                 let ps = idx.entry(k).or_default();

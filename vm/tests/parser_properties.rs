@@ -142,7 +142,7 @@ proptest! {
         input in proptest::collection::vec(any::<u8>(), 0..400),
         cut in any::<usize>(),
     ) {
-        let mut s = WsSession::new("/ws", &WsConfig::default());
+        let mut s = WsSession::new("/ws".into(), &WsConfig::default());
         let at = cut % (input.len() + 1);
         let _ = s.feed(&input[..at]);
         let _ = s.feed(&input[at..]);

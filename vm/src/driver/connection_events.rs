@@ -30,12 +30,12 @@ const MAX_PENDING_BYTES: usize = 1 << 20;
 /// One connection's queue of events not yet handled.
 struct ConnQueue {
     tcp: bool,
-    /// The id (a string, as handlers see it), path and remote address as values, and the
-    /// `connection` object: built once, shared by every event of the connection.
-    id: Value,
-    path: Value,
-    remote: Value,
-    conn: Value,
+    id: u64,
+    path: Option<Rc<str>>,
+    remote: String,
+    /// The values every event of the connection shares, built when its first event is handled
+    /// (an idle connection nobody handles holds none).
+    values: Option<Box<ConnValues>>,
     running: usize,
     pending: VecDeque<(Kind, Value)>,
     /// Bytes of the messages in `pending`.
@@ -45,24 +45,23 @@ struct ConnQueue {
     closed: bool,
 }
 
+/// A connection's id (a string, as handlers see it), path and remote address as values, and
+/// its `connection` object.
+struct ConnValues {
+    id: Value,
+    path: Value,
+    remote: Value,
+    conn: Value,
+}
+
 impl ConnQueue {
-    fn new(keys: &EventKeys, tcp: bool, id: u64, path: &str, remote: &str) -> ConnQueue {
-        let (id, path, remote) = (
-            Value::str(&id.to_string()),
-            Value::str(path),
-            Value::str(remote),
-        );
-        let mut conn = vec![(keys.id.clone(), id.clone())];
-        if !tcp {
-            conn.push((keys.path.clone(), path.clone()));
-        }
-        conn.push((keys.remote.clone(), remote.clone()));
+    fn new(tcp: bool, id: u64, path: Option<Rc<str>>, remote: String) -> ConnQueue {
         ConnQueue {
             tcp,
             id,
             path,
             remote,
-            conn: Value::Object(Rc::new(Object { entries: conn })),
+            values: None,
             running: 0,
             pending: VecDeque::new(),
             pending_bytes: 0,
@@ -71,8 +70,27 @@ impl ConnQueue {
         }
     }
 
-    fn id_str(&self) -> &str {
-        self.id.as_str().unwrap_or_default()
+    fn values(&mut self, keys: &EventKeys) -> &ConnValues {
+        let (tcp, id, path, remote) = (self.tcp, self.id, &self.path, &self.remote);
+        self.values.get_or_insert_with(|| {
+            let (id, path, remote) = (
+                Value::str(&id.to_string()),
+                path.clone().map_or(Value::Null, Value::Str),
+                Value::str(remote),
+            );
+            let mut conn = vec![(keys.id.clone(), id.clone())];
+            if !tcp {
+                conn.push((keys.path.clone(), path.clone()));
+            }
+            conn.push((keys.remote.clone(), remote.clone()));
+            let conn = Value::Object(Rc::new(Object { entries: conn }));
+            Box::new(ConnValues {
+                id,
+                path,
+                remote,
+                conn,
+            })
+        })
     }
 }
 
@@ -147,7 +165,8 @@ pub(super) struct WsState {
     tcp_connect: Vec<usize>,
     tcp_data: Vec<usize>,
     tcp_disconnect: Vec<usize>,
-    queues: IdMap<u64, ConnQueue>,
+    /// Boxed: the map's table then holds pointers, not queues (10,000 idle connections).
+    queues: IdMap<u64, Box<ConnQueue>>,
     fibers: IdMap<FiberId, (u64, usize)>,
     keys: EventKeys,
     clock: Clock,
@@ -206,9 +225,9 @@ impl WsState {
 }
 
 impl Driver<'_> {
-    pub(super) fn ws_open(&mut self, id: u64, path: String, peer: SocketAddr) {
-        let q = ConnQueue::new(&self.ws.keys, false, id, &path, &peer.ip().to_string());
-        self.ws.queues.insert(id, q);
+    pub(super) fn ws_open(&mut self, id: u64, path: Rc<str>, peer: SocketAddr) {
+        let q = ConnQueue::new(false, id, Some(path), peer.ip().to_string());
+        self.ws.queues.insert(id, Box::new(q));
         self.ws_enqueue(id, Kind::Connect, Value::Null);
     }
 
@@ -272,19 +291,26 @@ impl Driver<'_> {
                 }
             }
             let ws = &mut self.ws;
-            let Some(q) = ws.queues.get(&id) else {
+            let Some(q) = ws.queues.get_mut(&id) else {
                 return;
             };
-            if q.tcp {
-                let handlers = match kind {
-                    Kind::Connect => &ws.tcp_connect,
-                    Kind::Message => &ws.tcp_data,
-                    Kind::Disconnect => &ws.tcp_disconnect,
-                };
-                if handlers.is_empty() {
-                    continue;
-                }
-                let env = tcp_env(kind, q.id_str(), &q.remote, v, ws.clock.now());
+            let tcp = q.tcp;
+            let handlers = match (tcp, kind) {
+                (true, Kind::Connect) => &ws.tcp_connect,
+                (true, Kind::Message) => &ws.tcp_data,
+                (true, Kind::Disconnect) => &ws.tcp_disconnect,
+                (false, Kind::Connect) => &ws.connect,
+                (false, Kind::Message) => &ws.message,
+                (false, Kind::Disconnect) => &ws.disconnect,
+            };
+            if handlers.is_empty() {
+                continue;
+            }
+            q.running = handlers.len();
+            let q = q.values(&ws.keys);
+            if tcp {
+                let id_str = q.id.as_str().unwrap_or_default();
+                let env = tcp_env(kind, id_str, &q.remote, v, ws.clock.now());
                 for &fs in handlers {
                     let fid = self.sched.spawn_tracked(fs, env.clone());
                     self.sched.set_quiet(fid);
@@ -292,18 +318,7 @@ impl Driver<'_> {
                     self.sched
                         .set_trace(fid, ("connection_id", Rc::from(id.to_string())));
                 }
-                if let Some(q) = ws.queues.get_mut(&id) {
-                    q.running = handlers.len();
-                }
                 return;
-            }
-            let handlers = match kind {
-                Kind::Connect => &ws.connect,
-                Kind::Message => &ws.message,
-                Kind::Disconnect => &ws.disconnect,
-            };
-            if handlers.is_empty() {
-                continue;
             }
             // The event object and the variables: shared keys and connection values, one
             // allocation for each list and one for the object.
@@ -347,9 +362,6 @@ impl Driver<'_> {
                 self.sched.set_quiet(fid);
                 ws.fibers.insert(fid, (id, fs));
             }
-            if let Some(q) = ws.queues.get_mut(&id) {
-                q.running = n;
-            }
             return;
         }
     }
@@ -371,8 +383,8 @@ impl Driver<'_> {
     }
 
     pub(super) fn tcp_open(&mut self, id: u64, remote: String) {
-        let q = ConnQueue::new(&self.ws.keys, true, id, "", &remote);
-        self.ws.queues.insert(id, q);
+        let q = ConnQueue::new(true, id, None, remote);
+        self.ws.queues.insert(id, Box::new(q));
         self.ws_enqueue(id, Kind::Connect, Value::Null);
     }
 

@@ -120,6 +120,11 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         };
         eprint!("{}", p.report(fs_name, |v| prog.s(v).to_string()));
     }
+    // The process ends next (`run` is the CLI's last step): sockets are closed now, but the
+    // VM's state is left to the OS; freeing a million repository rows one by one would only
+    // delay the exit.
+    drop(d.reactor.take());
+    std::mem::forget(d);
     code
 }
 

@@ -192,7 +192,10 @@ pub(super) fn connection_done(c: &Conn, code: Option<u16>, reason: &str) {
     let remote = c.client.to_string();
     let t = c.traffic;
     let duration = c.opened.elapsed().as_secs_f64() * 1000.0;
-    let path = c.ws.as_ref().map(|w| w.path.clone()).unwrap_or_default();
+    let path =
+        c.ws.as_ref()
+            .map(|w| w.path.to_string())
+            .unwrap_or_default();
     let mut fields = vec![
         ("remote", Field::Str(&remote)),
         ("connection_id", Field::Int(c.generation as i64)),

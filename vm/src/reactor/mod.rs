@@ -121,7 +121,7 @@ pub enum Inbound {
         /// The connection's id (also its `connectionId` in ARO).
         id: u64,
         /// The upgrade path.
-        path: String,
+        path: Rc<str>,
         /// The peer.
         peer: SocketAddr,
     },
@@ -208,6 +208,8 @@ pub struct Reactor {
     dirty: Vec<usize>,
     /// Reused list of the connections a broadcast goes to.
     broadcast_slots: Vec<usize>,
+    /// The WebSocket upgrade paths seen, each allocated once (the app's configured paths).
+    ws_paths: Vec<Rc<str>>,
     inbound: Vec<Inbound>,
     clients: Vec<Option<ClientConn>>,
     client_free: Vec<usize>,
@@ -257,6 +259,7 @@ impl Reactor {
             now: Instant::now(),
             dirty: Vec::new(),
             broadcast_slots: Vec::new(),
+            ws_paths: Vec::new(),
             inbound: Vec::new(),
             clients: Vec::new(),
             client_free: Vec::new(),

@@ -27,12 +27,25 @@ impl Reactor {
         };
         match upgrade::check(&req, &path, &cfg) {
             Ok(bytes) => {
+                // Upgrade paths are the app's configured ones: each is allocated once and
+                // shared by its connections.
+                let path = match self.ws_paths.iter().find(|p| ***p == *path) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p: Rc<str> = Rc::from(path);
+                        self.ws_paths.push(p.clone());
+                        p
+                    }
+                };
+                let Some(Some(c)) = self.conns.get_mut(slot) else {
+                    return;
+                };
                 c.current = None; // the connection's line is written when it closes
                 c.set_kind(&crate::telemetry::metrics::NET.websocket);
                 c.opened = Instant::now();
                 c.queue(Rc::from(bytes));
                 c.phase = Phase::WebSocket;
-                c.ws = Some(Box::new(WsSession::new(&path, &cfg)));
+                c.ws = Some(Box::new(WsSession::new(path.clone(), &cfg)));
                 c.deadline = Instant::now() + cfg.ping_interval;
                 arm(&mut self.timers, c, slot);
                 self.ws_index.insert(c.generation, slot);
@@ -231,7 +244,7 @@ impl Reactor {
         let mut sent = 0;
         for slot in &slots {
             let on_path = match (path, self.conns.get(*slot)) {
-                (Some(p), Some(Some(c))) => c.ws.as_ref().is_some_and(|w| w.path == p),
+                (Some(p), Some(Some(c))) => c.ws.as_ref().is_some_and(|w| &*w.path == p),
                 _ => true,
             };
             if on_path && self.ws_queue(*slot, &bytes) {

@@ -64,15 +64,15 @@ pub struct WsSession {
     pub closing: bool,
     /// A Ping is unanswered.
     pub ping_outstanding: bool,
-    /// The upgrade path.
-    pub path: String,
+    /// The upgrade path (shared by the connections on it).
+    pub path: std::rc::Rc<str>,
 }
 
 impl WsSession {
     /// A session for a connection upgraded on `path`.
-    pub fn new(path: &str, cfg: &WsConfig) -> WsSession {
+    pub fn new(path: std::rc::Rc<str>, cfg: &WsConfig) -> WsSession {
         let config = WebSocketConfig::default()
-            .read_buffer_size(256)
+            .read_buffer_size(128)
             .write_buffer_size(0)
             .max_write_buffer_size(cfg.max_queue.max(1 << 16))
             .max_message_size(Some(cfg.max_message))
@@ -85,7 +85,7 @@ impl WsSession {
             close_reason: None,
             closing: false,
             ping_outstanding: false,
-            path: path.to_string(),
+            path,
         }
     }
 
