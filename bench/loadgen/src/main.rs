@@ -3,11 +3,19 @@
 //! `arovm-loadgen broadcast PORT RECEIVERS SECONDS [WINDOW]` — RECEIVERS clients listen; one more
 //! client sends messages (its send time inside), keeping up to WINDOW (default 1) in flight until
 //! every receiver has them, until SECONDS pass. Prints deliveries/s and p50/p99 delivery latency.
+//! It also counts the deliveries and every frame received (`frames`, the sender's own copy too).
+//! `arovm-loadgen chat PORT CLIENTS SECONDS [WINDOW]` — the chat room: CLIENTS clients on `/ws`
+//! (default 16) all send, in turn, and all receive every message (their own too); WINDOW
+//! (default 16) messages in flight in total, a message in flight until every client has it.
+//! Prints messages sent, deliveries (one message received by one client), deliveries/s, p50/p99.
+//! With `LOADGEN_METRICS_PORT=ADMIN_PORT` (an arovm built with `--features count-allocs`),
+//! `broadcast` and `chat` also print the server's heap allocations between the end of the
+//! handshakes and the last delivery (`allocs=`, `alloc_bytes=`), scraped from `/metrics`.
 //! `arovm-loadgen post-broadcast PORT LISTENERS SECONDS [POSTERS]` — LISTENERS WebSocket clients
 //! on `/ws` while POSTERS (default 16) keep-alive connections POST `/messages` one at a time (the
 //! WebChat pattern: store, then broadcast). Prints POST req/s, deliveries/s, p50/p99 latency.
 //! `arovm-loadgen echo PORT CONNS SECONDS` — each connection sends, waits for its echo, repeats.
-//! Prints round trips/s.
+//! Prints round trips/s and p50/p99 round-trip time.
 //! `arovm-loadgen tcp-broadcast SOCKET_PORT RECEIVERS SECONDS` / `tcp-echo SOCKET_PORT CONNS SECONDS`
 //! — the same over raw TCP sockets (one line per message).
 //! `arovm-loadgen idle PORT CONNS HOLD_SECONDS` — opens CONNS WebSocket connections, prints the
@@ -187,33 +195,57 @@ fn number(payload: &[u8], key: &str) -> Option<u64> {
     rest[..end].parse().ok()
 }
 
-/// One sender, `receivers` listeners on `/ws`; up to `window` messages in flight (a message is
-/// in flight until every receiver has it). Latency is receive time minus the sender's
-/// timestamp in the payload.
-fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
+/// Who sends in a fan-out run.
+#[derive(Clone, Copy, PartialEq)]
+enum Senders {
+    /// One extra client sends; the others only listen (its own copy is not a delivery).
+    One,
+    /// Every client sends in turn (round robin) and every client receives every message, its
+    /// own included (the chat room).
+    All,
+}
+
+/// Counts of one fan-out run, with the server's allocations during the load when asked.
+struct FanOut {
+    messages: u64,
+    deliveries: u64,
+    frames: u64,
+    secs: f64,
+    p50: f64,
+    p99: f64,
+    allocs: Option<(u64, u64)>,
+}
+
+/// `clients` connections on `/ws`; messages carry their number and send time and are sent
+/// while fewer than `window` are in flight (a message is in flight until every client has it),
+/// until `seconds` pass; then the messages still in flight are awaited (at most 10 s without
+/// progress). Latency is receive time minus the timestamp in the payload.
+fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Senders) -> FanOut {
     let mut poll = Poll::new().expect("poll");
-    let mut clients = connect_all(&poll, port, receivers + 1, 0);
+    let mut clients = connect_all(&poll, port, clients_n, 0);
     handshake_all(&mut poll, &mut clients, "/ws");
     reregister(&poll, &mut clients);
+    let before = alloc_counters();
     let origin = Instant::now();
     let until = origin + Duration::from_secs(seconds);
     let mut events = Events::with_capacity(4096);
     let mut latencies = Vec::new();
-    let mut deliveries = 0u64;
+    let (mut deliveries, mut frames_in) = (0u64, 0u64);
     let mut sent = 0u64;
     // Receipts still missing per message in flight, by sequence number.
     let mut missing: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-    let sender = receivers; // the last client sends (and gets its own message back)
+    let fixed_sender = clients_n - 1;
     let mut last_progress = Instant::now();
     loop {
         let now = Instant::now();
         while now < until && missing.len() < window.max(1) {
+            let from = match senders {
+                Senders::One => fixed_sender,
+                Senders::All => (sent % clients_n as u64) as usize,
+            };
             let msg = format!("{{\"seq\":{sent},\"t\":{}}}", micros(origin));
-            clients[sender]
-                .s
-                .write_all(&masked_text(msg.as_bytes()))
-                .expect("send");
-            missing.insert(sent, receivers + 1);
+            send_all(&mut clients[from].s, &masked_text(msg.as_bytes()));
+            missing.insert(sent, clients_n);
             sent += 1;
         }
         if missing.is_empty() || last_progress.elapsed() > Duration::from_secs(10) {
@@ -229,6 +261,7 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
             read_into(c);
             for payload in frames(c) {
                 last_progress = Instant::now();
+                frames_in += 1;
                 let t = micros(origin);
                 let seq = number(&payload, "seq");
                 if let Some(left) = seq.and_then(|q| missing.get_mut(&q)) {
@@ -237,7 +270,7 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
                         missing.remove(&seq.unwrap_or(0));
                     }
                 }
-                if i != sender {
+                if senders == Senders::All || i != fixed_sender {
                     if let Some(t0) = number(&payload, "t") {
                         latencies.push(t.saturating_sub(t0) as f64);
                     }
@@ -247,12 +280,88 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
         }
     }
     let secs = origin.elapsed().as_secs_f64();
-    let p50 = percentile(&mut latencies, 0.5);
-    let p99 = percentile(&mut latencies, 0.99);
+    let allocs = before
+        .zip(alloc_counters())
+        .map(|((a0, b0), (a1, b1))| (a1.saturating_sub(a0), b1.saturating_sub(b0)));
+    FanOut {
+        messages: sent,
+        deliveries,
+        frames: frames_in,
+        secs,
+        p50: percentile(&mut latencies, 0.5),
+        p99: percentile(&mut latencies, 0.99),
+        allocs,
+    }
+}
+
+/// ` allocs=N alloc_bytes=N` when the server's allocation counters were scraped, else nothing.
+fn alloc_fields(allocs: Option<(u64, u64)>) -> String {
+    allocs
+        .map(|(n, b)| format!(" allocs={n} alloc_bytes={b}"))
+        .unwrap_or_default()
+}
+
+/// One sender, `receivers` listeners on `/ws`; up to `window` messages in flight. Deliveries
+/// count the listeners' receipts; `frames` also the sender's own copy (every frame the server
+/// wrote).
+fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
+    let r = fan_out(port, receivers + 1, seconds, window, Senders::One);
     println!(
-        "broadcast receivers={receivers} window={window} messages={sent} deliveries_per_s={:.0} p50_us={p50:.0} p99_us={p99:.0}",
-        deliveries as f64 / secs
+        "broadcast receivers={receivers} window={window} messages={} deliveries={} frames={} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
+        r.messages,
+        r.deliveries,
+        r.frames,
+        r.deliveries as f64 / r.secs,
+        r.p50,
+        r.p99,
+        alloc_fields(r.allocs)
     );
+}
+
+/// The chat room: `clients` connections on `/ws` that all send (in turn) and all receive;
+/// `window` messages in flight in total. A delivery is one message received by one client, the
+/// sender's own copy included.
+fn chat(port: u16, clients: usize, seconds: u64, window: usize) {
+    let r = fan_out(port, clients, seconds, window, Senders::All);
+    println!(
+        "chat clients={clients} window={window} messages={} deliveries={} frames={} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
+        r.messages,
+        r.deliveries,
+        r.frames,
+        r.deliveries as f64 / r.secs,
+        r.p50,
+        r.p99,
+        alloc_fields(r.allocs)
+    );
+}
+
+/// The server's allocation counters (`arovm_heap_allocations_total`,
+/// `arovm_heap_allocated_bytes_total`) from its admin `/metrics`, when `LOADGEN_METRICS_PORT`
+/// names the admin port (an `arovm` built with `--features count-allocs`).
+fn alloc_counters() -> Option<(u64, u64)> {
+    let port: u16 = std::env::var("LOADGEN_METRICS_PORT").ok()?.parse().ok()?;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut text = Vec::new();
+    let mut buf = [0u8; 16384];
+    while !text.ends_with(b"# EOF\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&text);
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    Some((
+        value("arovm_heap_allocations_total")?,
+        value("arovm_heap_allocated_bytes_total")?,
+    ))
 }
 
 /// Pops complete HTTP responses (head + Content-Length body) from a buffer; returns how many.
@@ -370,40 +479,50 @@ fn echo(port: u16, conns: usize, seconds: u64) {
     handshake_all(&mut poll, &mut clients, "/echo");
     reregister(&poll, &mut clients);
     let ping = masked_text(b"ping");
-    let rate = echo_loop(&mut poll, &mut clients, seconds, &ping, |c| frames(c).len());
-    println!("echo conns={conns} round_trips_per_s={rate:.0}");
+    let (rate, p50, p99) = echo_loop(&mut poll, &mut clients, seconds, &ping, |c| frames(c).len());
+    println!("echo conns={conns} round_trips_per_s={rate:.0} p50_us={p50:.0} p99_us={p99:.0}");
 }
 
 /// Every client sends `msg`, and sends it again each time `replies` pops an answer, until
-/// `seconds` pass. Returns round trips per second.
+/// `seconds` pass. Returns round trips per second and the p50/p99 round-trip time in µs.
 fn echo_loop(
     poll: &mut Poll,
     clients: &mut [Client],
     seconds: u64,
     msg: &[u8],
     replies: impl Fn(&mut Client) -> usize,
-) -> f64 {
-    for c in clients.iter_mut() {
+) -> (f64, f64, f64) {
+    let mut sent_at = vec![Instant::now(); clients.len()];
+    for (c, at) in clients.iter_mut().zip(sent_at.iter_mut()) {
         send_all(&mut c.s, msg);
+        *at = Instant::now();
     }
     let start = Instant::now();
     let mut events = Events::with_capacity(4096);
     let mut trips = 0u64;
+    let mut latencies = Vec::new();
     while start.elapsed() < Duration::from_secs(seconds) {
         poll.poll(&mut events, Some(Duration::from_millis(100)))
             .expect("poll");
         for ev in events.iter() {
-            let Some(c) = clients.get_mut(ev.token().0) else {
+            let i = ev.token().0;
+            let Some(c) = clients.get_mut(i) else {
                 continue;
             };
             read_into(c);
             for _ in 0..replies(c) {
                 trips += 1;
+                latencies.push(sent_at[i].elapsed().as_secs_f64() * 1e6);
                 let _ = c.s.write_all(msg);
+                sent_at[i] = Instant::now();
             }
         }
     }
-    trips as f64 / start.elapsed().as_secs_f64()
+    (
+        trips as f64 / start.elapsed().as_secs_f64(),
+        percentile(&mut latencies, 0.5),
+        percentile(&mut latencies, 0.99),
+    )
 }
 
 fn idle(port: u16, conns: usize, hold: u64) {
@@ -498,8 +617,8 @@ fn tcp_echo(port: u16, conns: usize, seconds: u64) {
     let mut poll = Poll::new().expect("poll");
     let mut clients = tcp_clients(&poll, port, conns);
     reregister(&poll, &mut clients);
-    let rate = echo_loop(&mut poll, &mut clients, seconds, b"echo\n", lines);
-    println!("tcp-echo conns={conns} round_trips_per_s={rate:.0}");
+    let (rate, p50, p99) = echo_loop(&mut poll, &mut clients, seconds, b"echo\n", lines);
+    println!("tcp-echo conns={conns} round_trips_per_s={rate:.0} p50_us={p50:.0} p99_us={p99:.0}");
 }
 
 fn main() {
@@ -513,6 +632,12 @@ fn main() {
             num(4, 5).min(60),
             num(5, 1).clamp(1, 1000) as usize,
         ),
+        Some("chat") => chat(
+            port,
+            num(3, 16).clamp(1, 10_000) as usize,
+            num(4, 5).min(60),
+            num(5, 16).clamp(1, 1000) as usize,
+        ),
         Some("post-broadcast") => post_broadcast(
             port,
             num(3, 100) as usize,
@@ -524,7 +649,7 @@ fn main() {
         Some("tcp-broadcast") => tcp_broadcast(port, num(3, 100) as usize, num(4, 5).min(60)),
         Some("tcp-echo") => tcp_echo(port, num(3, 100) as usize, num(4, 5).min(60)),
         _ => eprintln!(
-            "usage: arovm-loadgen broadcast|post-broadcast|echo|idle|tcp-broadcast|tcp-echo PORT N SECONDS"
+            "usage: arovm-loadgen broadcast|chat|post-broadcast|echo|idle|tcp-broadcast|tcp-echo PORT N SECONDS"
         ),
     }
 }
