@@ -39,6 +39,16 @@ ratio() { python3 -c "import sys
 try: print('%.2f' % (float(sys.argv[1])/float(sys.argv[2])))
 except Exception: print('-')" "${1:-}" "${2:-}"; }
 
+# median VALUE...: the median with two decimals, ignoring missing values ("-" when none).
+median() { python3 -c "import statistics,sys;v=[float(x) for x in sys.argv[1:] if x not in ('','-')];print(('%.2f' % statistics.median(v)) if v else '-')" "$@"; }
+
+# meets VALUE le|ge LIMIT: "met" or "not met" ("n/a" when VALUE is missing).
+meets() { python3 -c "import sys
+try:
+    v, lim = float(sys.argv[1]), float(sys.argv[3])
+    print('met' if (v <= lim if sys.argv[2] == 'le' else v >= lim) else 'not met')
+except Exception: print('n/a')" "${1:-}" "$2" "$3"; }
+
 # rss_kib PID: resident set of a process.
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
