@@ -50,49 +50,50 @@ fn masked_text(payload: &[u8]) -> Vec<u8> {
     f
 }
 
-/// Pops complete text frames' payloads from the buffer (after the handshake head).
-fn frames(c: &mut Client) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
+/// Calls `f` with the payload of every complete text or binary frame in the buffer (after the
+/// handshake head), removes them from the buffer and returns how many there were. No copies.
+fn each_frame(c: &mut Client, mut f: impl FnMut(&[u8])) -> usize {
     if !c.upgraded {
         match c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
             Some(i) => {
                 c.buf.drain(..i + 4);
                 c.upgraded = true;
             }
-            None => return out,
+            None => return 0,
         }
     }
+    let (mut done, mut n) = (0, 0);
     loop {
-        if c.buf.len() < 2 {
-            return out;
+        let b = &c.buf[done..];
+        if b.len() < 2 {
+            break;
         }
-        let mut len = (c.buf[1] & 0x7f) as usize;
-        let mut at = 2;
-        if len == 126 {
-            if c.buf.len() < 4 {
-                return out;
+        let (len, at) = match b[1] & 0x7f {
+            126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
+            127 if b.len() >= 10 => {
+                let mut l = [0u8; 8];
+                l.copy_from_slice(&b[2..10]);
+                (u64::from_be_bytes(l) as usize, 10)
             }
-            len = u16::from_be_bytes([c.buf[2], c.buf[3]]) as usize;
-            at = 4;
-        } else if len == 127 {
-            if c.buf.len() < 10 {
-                return out;
-            }
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&c.buf[2..10]);
-            len = u64::from_be_bytes(b) as usize;
-            at = 10;
+            126 | 127 => break,
+            l => (l as usize, 2),
+        };
+        if b.len() < at + len {
+            break;
         }
-        if c.buf.len() < at + len {
-            return out;
+        if matches!(b[0] & 0x0f, 1 | 2) {
+            f(&b[at..at + len]);
+            n += 1;
         }
-        let op = c.buf[0] & 0x0f;
-        let payload = c.buf[at..at + len].to_vec();
-        c.buf.drain(..at + len);
-        if op == 1 || op == 2 {
-            out.push(payload);
-        }
+        done += at + len;
     }
+    c.buf.drain(..done);
+    n
+}
+
+/// Pops the complete text or binary frames from the buffer; returns how many there were.
+fn frames(c: &mut Client) -> usize {
+    each_frame(c, |_| {})
 }
 
 fn connect_all(poll: &Poll, port: u16, n: usize, base: usize) -> Vec<Client> {
@@ -150,16 +151,26 @@ fn handshake_all(poll: &mut Poll, clients: &mut [Client], path: &str) {
     }
 }
 
+thread_local! {
+    /// The read buffer, zeroed once (not at every read).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 65536]);
+}
+
+/// Appends what the socket has to the client's buffer. A short read ends the pass (mio is
+/// edge-triggered: more data later brings a new event), which saves the `EAGAIN` read.
 fn read_into(c: &mut Client) {
-    let mut buf = [0u8; 65536];
-    loop {
-        match c.s.read(&mut buf) {
+    SCRATCH.with_borrow_mut(|buf| loop {
+        match c.s.read(buf) {
             Ok(0) => return,
-            Ok(n) => c.buf.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Ok(n) => {
+                c.buf.extend_from_slice(&buf[..n]);
+                if n < buf.len() {
+                    return;
+                }
+            }
             Err(_) => return,
         }
-    }
+    })
 }
 
 fn reregister(poll: &Poll, clients: &mut [Client]) {
@@ -183,16 +194,23 @@ fn micros(origin: Instant) -> u64 {
     origin.elapsed().as_micros() as u64
 }
 
-/// The number after `"key":` in a JSON payload (`t`: the sender's timestamp, `seq`: the
-/// message number).
-fn number(payload: &[u8], key: &str) -> Option<u64> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let pattern = format!("\"{key}\":");
-    let rest = &text[text.find(&pattern)? + pattern.len()..];
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
+/// The number after `key` (`"t":`, the sender's timestamp, or `"seq":`, the message number) in
+/// a JSON payload, without allocating.
+fn number(payload: &[u8], key: &[u8]) -> Option<u64> {
+    let at = payload.windows(key.len()).position(|w| w == key)? + key.len();
+    let digits = &payload[at..];
+    let end = digits
+        .iter()
+        .position(|d| !d.is_ascii_digit())
+        .unwrap_or(digits.len());
+    if end == 0 {
+        return None;
+    }
+    Some(
+        digits[..end]
+            .iter()
+            .fold(0u64, |v, d| v.wrapping_mul(10) + u64::from(d - b'0')),
+    )
 }
 
 /// Who sends in a fan-out run.
@@ -259,11 +277,9 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
                 continue;
             };
             read_into(c);
-            for payload in frames(c) {
-                last_progress = Instant::now();
-                frames_in += 1;
+            let got = each_frame(c, |payload| {
                 let t = micros(origin);
-                let seq = number(&payload, "seq");
+                let seq = number(payload, b"\"seq\":");
                 if let Some(left) = seq.and_then(|q| missing.get_mut(&q)) {
                     *left -= 1;
                     if *left == 0 {
@@ -271,11 +287,15 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
                     }
                 }
                 if senders == Senders::All || i != fixed_sender {
-                    if let Some(t0) = number(&payload, "t") {
+                    if let Some(t0) = number(payload, b"\"t\":") {
                         latencies.push(t.saturating_sub(t0) as f64);
                     }
                     deliveries += 1;
                 }
+            });
+            if got > 0 {
+                frames_in += got as u64;
+                last_progress = Instant::now();
             }
         }
     }
@@ -429,12 +449,14 @@ fn post_broadcast(port: u16, listeners: usize, seconds: u64, posters: usize) {
             if i < listeners {
                 let c = &mut clients[i];
                 read_into(c);
-                for payload in frames(c) {
-                    last_progress = Instant::now();
-                    if let Some(t0) = number(&payload, "t") {
+                let got = each_frame(c, |payload| {
+                    if let Some(t0) = number(payload, b"\"t\":") {
                         latencies.push(micros(origin).saturating_sub(t0) as f64);
                     }
-                    deliveries += 1;
+                });
+                if got > 0 {
+                    last_progress = Instant::now();
+                    deliveries += got as u64;
                 }
                 continue;
             }
@@ -446,13 +468,14 @@ fn post_broadcast(port: u16, listeners: usize, seconds: u64, posters: usize) {
                 started[k] = true;
                 let _ = s.write_all(&post(micros(origin)));
             }
-            let mut tmp = [0u8; 65536];
-            while let Ok(n) = s.read(&mut tmp) {
-                if n == 0 {
-                    break;
+            SCRATCH.with_borrow_mut(|tmp| {
+                while let Ok(n) = s.read(tmp) {
+                    buf.extend_from_slice(&tmp[..n]);
+                    if n < tmp.len() {
+                        break;
+                    }
                 }
-                buf.extend_from_slice(&tmp[..n]);
-            }
+            });
             let done = responses(buf);
             if done > 0 {
                 last_progress = Instant::now();
@@ -479,7 +502,7 @@ fn echo(port: u16, conns: usize, seconds: u64) {
     handshake_all(&mut poll, &mut clients, "/echo");
     reregister(&poll, &mut clients);
     let ping = masked_text(b"ping");
-    let (rate, p50, p99) = echo_loop(&mut poll, &mut clients, seconds, &ping, |c| frames(c).len());
+    let (rate, p50, p99) = echo_loop(&mut poll, &mut clients, seconds, &ping, frames);
     println!("echo conns={conns} round_trips_per_s={rate:.0} p50_us={p50:.0} p99_us={p99:.0}");
 }
 
