@@ -231,6 +231,8 @@ struct FanOut {
     secs: f64,
     p50: f64,
     p99: f64,
+    /// The load client's own CPU time over the run, as a share of one core.
+    cpu: Option<f64>,
     allocs: Option<(u64, u64)>,
 }
 
@@ -244,6 +246,7 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
     handshake_all(&mut poll, &mut clients, "/ws");
     reregister(&poll, &mut clients);
     let before = alloc_counters();
+    let cpu0 = cpu_ns();
     let origin = Instant::now();
     let until = origin + Duration::from_secs(seconds);
     let mut events = Events::with_capacity(4096);
@@ -300,6 +303,9 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
         }
     }
     let secs = origin.elapsed().as_secs_f64();
+    let cpu = cpu_ns()
+        .zip(cpu0)
+        .map(|(b, a)| b.saturating_sub(a) as f64 / 1e9 / secs);
     let allocs = before
         .zip(alloc_counters())
         .map(|((a0, b0), (a1, b1))| (a1.saturating_sub(a0), b1.saturating_sub(b0)));
@@ -310,15 +316,32 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
         secs,
         p50: percentile(&mut latencies, 0.5),
         p99: percentile(&mut latencies, 0.99),
+        cpu,
         allocs,
     }
 }
 
-/// ` allocs=N alloc_bytes=N` when the server's allocation counters were scraped, else nothing.
-fn alloc_fields(allocs: Option<(u64, u64)>) -> String {
-    allocs
-        .map(|(n, b)| format!(" allocs={n} alloc_bytes={b}"))
-        .unwrap_or_default()
+/// ` client_cpu=F` (the load client's CPU share: near 1.0, the client set the pace), then
+/// ` allocs=N alloc_bytes=N` when the server's allocation counters were scraped.
+fn extra_fields(r: &FanOut) -> String {
+    let mut out = String::new();
+    if let Some(c) = r.cpu {
+        out += &format!(" client_cpu={c:.2}");
+    }
+    if let Some((n, b)) = r.allocs {
+        out += &format!(" allocs={n} alloc_bytes={b}");
+    }
+    out
+}
+
+/// CPU time of this (single-threaded) process so far, in ns (`/proc/self/schedstat`).
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// One sender, `receivers` listeners on `/ws`; up to `window` messages in flight. Deliveries
@@ -334,7 +357,7 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
         r.deliveries as f64 / r.secs,
         r.p50,
         r.p99,
-        alloc_fields(r.allocs)
+        extra_fields(&r)
     );
 }
 
@@ -351,7 +374,7 @@ fn chat(port: u16, clients: usize, seconds: u64, window: usize) {
         r.deliveries as f64 / r.secs,
         r.p50,
         r.p99,
-        alloc_fields(r.allocs)
+        extra_fields(&r)
     );
 }
 
