@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 ${CARGO:-cargo} build --release --quiet -p arovm -p arovm-loadgen -p arovm-ceiling
+# The allocation-counting arovm (bench/allocs.sh), in its own target directory.
+${CARGO:-cargo} build --release --quiet -p arovm --features count-allocs --target-dir target/count-allocs
 bash bench/peers/setup.sh
 echo "arovm $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs, $(uname -r)"
 echo "x arovm = that server's figure / arovm's figure (for times and bytes, lower is better)"
@@ -19,5 +21,7 @@ echo
 bash bench/ws.sh
 echo
 bash bench/tcp.sh
+echo
+bash bench/allocs.sh
 echo
 echo "(rows appended to bench/results/bench.csv; make bench-plot draws them)"
