@@ -43,10 +43,20 @@ run_rounds() {
   done
 }
 
-# med SERVER KEY: the median over SERVER's runs of KEY (no decimals).
-med() { median $(echo "${RUNS[$1]:-}" | fields "$2") | sed 's/\.[0-9]*$//'; }
-# runs SERVER KEY: every run's KEY, joined by '/'.
-runs() { echo "${RUNS[$1]:-}" | fields "$2" | paste -sd/; }
+# med SERVER KEY: the median over SERVER's runs of KEY (no decimals), stalled runs left out.
+med() { median $(echo "${RUNS[$1]:-}" | grep -v 'stalled=1' | fields "$2") | sed 's/\.[0-9]*$//'; }
+# runs SERVER KEY: every run's KEY, joined by '/' ("stalled" for a run that stalled, "-" for one
+# that failed).
+runs() {
+  local l out=()
+  while IFS= read -r l; do
+    case "$l" in
+      *stalled=1*) out+=(stalled) ;;
+      *) out+=("$(echo "$l" | fields "$2" | grep . || echo -)") ;;
+    esac
+  done < <(echo -n "${RUNS[$1]:-}")
+  (IFS=/; echo "${out[*]}")
+}
 
 # fan_table SCENARIO "SERVER..." [posts]: the table of a run_rounds of a delivery scenario (medians
 # of deliveries/s, p50, p99; with `posts` the posts/s too), recorded in bench.csv; then arovm
@@ -72,7 +82,7 @@ fan_table() {
   done
   local cpu=""
   for s in "${servers[@]}"; do
-    [ -n "$(runs "$s" client_cpu)" ] && cpu+=" $s $(median $(echo "${RUNS[$s]:-}" | fields client_cpu))"
+    [ -n "$(echo "${RUNS[$s]:-}" | fields client_cpu)" ] && cpu+=" $s $(median $(echo "${RUNS[$s]:-}" | fields client_cpu))"
   done
   # Near 1.00 the load client, not the server, set the pace: that server's figure is a floor.
   [ -n "$cpu" ] && echo "load client CPU (share of one core):$cpu"

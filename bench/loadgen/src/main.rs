@@ -213,6 +213,47 @@ fn number(payload: &[u8], key: &[u8]) -> Option<u64> {
     )
 }
 
+/// Sends probe messages (`{"probe":K}`, no `seq`) from client `from` until one reaches every
+/// client, at most 10 s; true when one did. A server may add a connection to its broadcast set a
+/// moment after it answered the handshake (hyper hands the upgraded connection to a new task):
+/// a measured message sent before that would never reach every client. Each connection's
+/// frames arrive in order, so once every client has probe K no earlier probe is on its way.
+fn settle(poll: &mut Poll, clients: &mut [Client], from: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut events = Events::with_capacity(4096);
+    let mut got = vec![false; clients.len()];
+    let mut probe = 0u64;
+    while Instant::now() < deadline {
+        let msg = format!("{{\"probe\":{probe}}}");
+        send_all(&mut clients[from].s, &masked_text(msg.as_bytes()));
+        got.iter_mut().for_each(|g| *g = false);
+        let mut n = 0;
+        let wait = Instant::now() + Duration::from_millis(200);
+        while n < clients.len() && Instant::now() < wait {
+            poll.poll(&mut events, Some(Duration::from_millis(20)))
+                .expect("poll");
+            for ev in events.iter() {
+                let i = ev.token().0;
+                let Some(c) = clients.get_mut(i) else {
+                    continue;
+                };
+                read_into(c);
+                each_frame(c, |p| {
+                    if number(p, b"\"probe\":") == Some(probe) && !got[i] {
+                        got[i] = true;
+                        n += 1;
+                    }
+                });
+            }
+        }
+        if n == clients.len() {
+            return true;
+        }
+        probe += 1;
+    }
+    false
+}
+
 /// Who sends in a fan-out run.
 #[derive(Clone, Copy, PartialEq)]
 enum Senders {
@@ -233,6 +274,9 @@ struct FanOut {
     p99: f64,
     /// The load client's own CPU time over the run, as a share of one core.
     cpu: Option<f64>,
+    /// Not every client got the settling probe, or messages were still missing after 10 s
+    /// without progress: the figures are not comparable.
+    stalled: bool,
     allocs: Option<(u64, u64)>,
 }
 
@@ -245,6 +289,7 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
     let mut clients = connect_all(&poll, port, clients_n, 0);
     handshake_all(&mut poll, &mut clients, "/ws");
     reregister(&poll, &mut clients);
+    let settled = settle(&mut poll, &mut clients, clients_n - 1);
     let before = alloc_counters();
     let cpu0 = cpu_ns();
     let origin = Instant::now();
@@ -302,6 +347,7 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
             }
         }
     }
+    let stalled = !missing.is_empty();
     let secs = origin.elapsed().as_secs_f64();
     let cpu = cpu_ns()
         .zip(cpu0)
@@ -317,16 +363,21 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
         p50: percentile(&mut latencies, 0.5),
         p99: percentile(&mut latencies, 0.99),
         cpu,
+        stalled: stalled || !settled,
         allocs,
     }
 }
 
-/// ` client_cpu=F` (the load client's CPU share: near 1.0, the client set the pace), then
-/// ` allocs=N alloc_bytes=N` when the server's allocation counters were scraped.
+/// ` client_cpu=F` (the load client's CPU share: near 1.0, the client set the pace),
+/// ` stalled=1` when the run stalled, then ` allocs=N alloc_bytes=N` when the server's
+/// allocation counters were scraped.
 fn extra_fields(r: &FanOut) -> String {
     let mut out = String::new();
     if let Some(c) = r.cpu {
         out += &format!(" client_cpu={c:.2}");
+    }
+    if r.stalled {
+        out += " stalled=1";
     }
     if let Some((n, b)) = r.allocs {
         out += &format!(" allocs={n} alloc_bytes={b}");
