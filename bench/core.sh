@@ -119,8 +119,8 @@ best_s() {
   python3 -c "print('%.3f' % ($best / 1e9))"
 }
 "$AROVM" build bench/interp -o "$work/interp.arob" >/dev/null
-# The interpreter itself, not a version manager's shim (pyenv's adds a shell start-up).
-PY=$(python3 -c 'import sys; print(sys.executable)')
+# The interpreter itself (lib.sh's PY3), not a version manager's shim (pyenv's adds ~0.2 s).
+PY=$PY3
 t_aro=$(best_s "$AROVM" "$work/interp.arob")
 t_py=$(best_s "$PY" bench/interp/loop.py)
 t_lua=""
