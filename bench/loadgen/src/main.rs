@@ -669,10 +669,50 @@ fn send_all(s: &mut TcpStream, mut buf: &[u8]) {
     }
 }
 
+/// Sends `B probe K` lines from client `from` until one reaches every client (at most 10 s),
+/// as [`settle`] does for WebSocket: the server may not have taken every connection into its
+/// broadcast yet (the fixed wait of [`tcp_clients`] is short on a busy machine). True when one
+/// did; what the clients read is dropped.
+fn tcp_settle(poll: &mut Poll, clients: &mut [Client], from: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut events = Events::with_capacity(4096);
+    let mut got = vec![false; clients.len()];
+    let mut probe = 0u64;
+    while Instant::now() < deadline {
+        let line = format!("B probe {probe}\n");
+        send_all(&mut clients[from].s, line.as_bytes());
+        got.iter_mut().for_each(|g| *g = false);
+        let mut n = 0;
+        let wait = Instant::now() + Duration::from_millis(200);
+        while n < clients.len() && Instant::now() < wait {
+            poll.poll(&mut events, Some(Duration::from_millis(20)))
+                .expect("poll");
+            for ev in events.iter() {
+                let i = ev.token().0;
+                let Some(c) = clients.get_mut(i) else {
+                    continue;
+                };
+                read_into(c);
+                if !got[i] && c.buf.windows(line.len()).any(|w| w == line.as_bytes()) {
+                    got[i] = true;
+                    n += 1;
+                }
+                lines(c);
+            }
+        }
+        if n == clients.len() {
+            return true;
+        }
+        probe += 1;
+    }
+    false
+}
+
 fn tcp_broadcast(port: u16, receivers: usize, seconds: u64) {
     let mut poll = Poll::new().expect("poll");
     let mut clients = tcp_clients(&poll, port, receivers + 1);
     reregister(&poll, &mut clients);
+    let mut stalled = !tcp_settle(&mut poll, &mut clients, receivers);
     let start = Instant::now();
     let mut events = Events::with_capacity(4096);
     let (mut deliveries, mut rounds) = (0u64, 0u64);
@@ -697,16 +737,18 @@ fn tcp_broadcast(port: u16, receivers: usize, seconds: u64) {
                 got += n;
             }
         }
+        stalled |= got < receivers + 1;
         deliveries += got as u64;
         rounds += 1;
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "tcp-broadcast receivers={} rounds={rounds} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}",
+        "tcp-broadcast receivers={} rounds={rounds} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
         receivers + 1,
         deliveries as f64 / secs,
         percentile(&mut latencies, 0.5),
-        percentile(&mut latencies, 0.99)
+        percentile(&mut latencies, 0.99),
+        if stalled { " stalled=1" } else { "" }
     );
 }
 
