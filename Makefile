@@ -43,7 +43,7 @@ bench-plot: $(VENV)
 	$(VPY) bench/plot.py bench/results/bench.csv bench/results/bench.png
 
 # Flame graph + top-20 hot functions + per-action table for one scenario:
-# make profile SCENARIO=http|post-broadcast|ws-broadcast|ws-echo|tcp-echo
+# make profile SCENARIO=http|post-broadcast|ws-broadcast|ws-chat|ws-echo|tcp-echo
 SCENARIO ?= http
 profile:
 	SCENARIO=$(SCENARIO) bash bench/profile.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Language core and start-up: compile throughput on a generated 10,000-line app, .arob size, a
 # `for each` of 1,000,000 items, and start-up to a listening socket with the .arob size of the
-# chat app (arovm) beside Node and the hyper peer.
+# chat app (arovm) beside Node and the hyper peer; then the interpreter loop of bench/interp
+# (2,000,000 iterations) in arovm, CPython 3 and Lua 5.4, best of 5 whole-process runs each.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d); trap 'rm -rf "$work"; cleanup' EXIT
 ms_since() { python3 -c 'import sys;print("%.3f"%((int(sys.argv[2])-int(sys.argv[1]))/1e6))' "$1" "$2"; }
@@ -105,3 +106,38 @@ for peer in hyper node; do
   record startup "$peer" to_listening_ms "$b" ms
 done
 row "chat app .arob size" "$chat bytes"; record startup arovm chat_arob_bytes "$chat" bytes
+
+echo
+echo "== interpreter loop, 2,000,000 iterations (bench/interp; best of 5 whole-process runs) =="
+# best_s CMD...: the fastest of 5 runs of a whole process, in seconds (start-up included).
+best_s() {
+  local best=999999999999 t0 t1
+  for _ in 1 2 3 4 5; do
+    t0=$(date +%s%N); $TS0 "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N)
+    [ $(( t1 - t0 )) -lt "$best" ] && best=$(( t1 - t0 ))
+  done
+  python3 -c "print('%.3f' % ($best / 1e9))"
+}
+"$AROVM" build bench/interp -o "$work/interp.arob" >/dev/null
+# The interpreter itself (lib.sh's PY3), not a version manager's shim (pyenv's adds ~0.2 s).
+PY=$PY3
+t_aro=$(best_s "$AROVM" "$work/interp.arob")
+t_py=$(best_s "$PY" bench/interp/loop.py)
+t_lua=""
+if command -v lua5.4 >/dev/null; then t_lua=$(best_s lua5.4 bench/interp/loop.lua); fi
+row "program" "seconds" "x arovm"
+row "arovm interp.arob" "$t_aro" "1.00"
+record interp-loop arovm seconds "$t_aro" s
+row "python3 $("$PY" -c 'import platform; print(platform.python_version())')" "$t_py" "$(ratio "$t_py" "$t_aro")"
+record interp-loop python3 seconds "$t_py" s
+if [ -n "$t_lua" ]; then
+  row "lua5.4" "$t_lua" "$(ratio "$t_lua" "$t_aro")"
+  record interp-loop lua5.4 seconds "$t_lua" s
+else
+  echo "(lua5.4 not installed: no Lua row; bench/peers/setup.sh installs the Debian package lua5.4)"
+fi
+lua_ratio=$(ratio "$t_aro" "$t_lua"); py_speedup=$(ratio "$t_py" "$t_aro")
+echo "arovm time / lua5.4 time: ${lua_ratio}x; python3 time / arovm time (speed-up): ${py_speedup}x"
+record interp-loop arovm over_lua_time "$lua_ratio" x
+record interp-loop arovm speedup_over_python "$py_speedup" x
+echo "goals: arovm <= Lua 5.4 time: $(meets "$lua_ratio" le 1.0) (${lua_ratio}x); >= 2x CPython: $(meets "$py_speedup" ge 2.0) (${py_speedup}x)"

@@ -8,7 +8,6 @@ source "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-3}
 SERVERS=(arovm ceiling hyper node)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-median() { python3 -c "import statistics,sys;v=[float(x) for x in sys.argv[1:] if x not in ('','-')];print(('%.2f' % statistics.median(v)) if v else '-')" "$@"; }
 declare -A PORT PID RPS P99 CPU
 for s in "${SERVERS[@]}"; do
   PORT[$s]=$(free_port); start_server "$s" "${PORT[$s]}" hello-api; PID[$s]=$SERVER_PID

@@ -13,6 +13,10 @@ REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CSV=bench/results/bench.csv
 mkdir -p bench/results
 [ -f "$CSV" ] || echo "date,rev,scenario,server,metric,value,unit" > "$CSV"
+# The Python interpreter itself: a version manager's shim (pyenv) costs ~0.2 s per call, and the
+# scripts call python3 for every port, ratio and median.
+PY3=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
+python3() { "$PY3" "$@"; }
 TS0=""; TS1=""
 if command -v taskset >/dev/null; then TS0="taskset -c 0"; TS1="taskset -c 1"; fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -22,10 +26,10 @@ record() { echo "$(date -u +%FT%TZ),$REV,$1,$2,$3,$4,$5" >> "$CSV"; }
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
-# wait_listen PORT: until a TCP connect succeeds (at most 10 s).
+# wait_listen PORT: until a TCP connect succeeds (at most 10 s; bash's /dev/tcp).
 wait_listen() {
   for _ in $(seq 200); do
-    python3 -c "import socket,sys;socket.create_connection(('127.0.0.1',int(sys.argv[1])),0.2)" "$1" 2>/dev/null && return 0
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.05
   done
   echo "server on port $1 did not start" >&2; return 1
@@ -38,6 +42,16 @@ field() { sed -n "s/.*[ ^]$1=\([0-9.]*\).*/\1/p" | head -1; }
 ratio() { python3 -c "import sys
 try: print('%.2f' % (float(sys.argv[1])/float(sys.argv[2])))
 except Exception: print('-')" "${1:-}" "${2:-}"; }
+
+# median VALUE...: the median with two decimals, ignoring missing values ("-" when none).
+median() { python3 -c "import statistics,sys;v=[float(x) for x in sys.argv[1:] if x not in ('','-')];print(('%.2f' % statistics.median(v)) if v else '-')" "$@"; }
+
+# meets VALUE le|ge LIMIT: "met" or "not met" ("n/a" when VALUE is missing).
+meets() { python3 -c "import sys
+try:
+    v, lim = float(sys.argv[1]), float(sys.argv[3])
+    print('met' if (v <= lim if sys.argv[2] == 'le' else v >= lim) else 'not met')
+except Exception: print('n/a')" "${1:-}" "$2" "$3"; }
 
 # rss_kib PID: resident set of a process.
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -18,13 +18,18 @@ COLORS = {
     "tokio-tungstenite": "tab:blue",
     "node": "tab:green",
     "python": "tab:orange",
+    "python3": "tab:orange",
+    "lua5.4": "tab:purple",
 }
 
 # (scenario, metric, title, higher is better)
 PANELS = [
     ("http-hello", "req_per_s", "HTTP hello, req/s", True),
     ("post-broadcast-100", "deliveries_per_s", "POST -> Store -> Broadcast to 100, deliveries/s", True),
+    ("ws-chat-16-w16", "deliveries_per_s", "WS chat room, 16 clients, 16 in flight, deliveries/s", True),
+    ("ws-chat-16-w1", "deliveries_per_s", "WS chat room, 16 clients, 1 in flight, deliveries/s", True),
     ("ws-broadcast-100-w1", "deliveries_per_s", "WS broadcast 1->100, 1 in flight, deliveries/s", True),
+    ("ws-broadcast-100-w16", "deliveries_per_s", "WS broadcast 1->100, 16 in flight, deliveries/s", True),
     ("ws-broadcast-1000-w1", "deliveries_per_s", "WS broadcast 1->1000, 1 in flight, deliveries/s", True),
     ("ws-broadcast-1000-w16", "deliveries_per_s", "WS broadcast 1->1000, 16 in flight, deliveries/s", True),
     ("ws-echo-100", "round_trips_per_s", "WS echo, 100 connections, round trips/s", True),
@@ -32,6 +37,8 @@ PANELS = [
     ("startup", "to_listening_ms", "start-up to listening, ms", False),
     ("core", "compile_lines_per_s", "compile, lines/s", True),
     ("core", "foreach_ns_per_iter", "for each + Compute, ns per iteration", False),
+    ("interp-loop", "seconds", "interpreter loop (2M iterations), s", False),
+    ("allocs-fit", "allocs_per_message", "heap allocations per handled WS message", False),
     ("tcp-echo-100", "round_trips_per_s", "TCP echo, 100 connections, round trips/s", True),
     ("tcp-broadcast-1000", "deliveries_per_s", "TCP broadcast 1->1000, deliveries/s", True),
 ]

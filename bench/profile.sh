@@ -6,7 +6,7 @@
 #                                    per-feature-set / per-action table (--profile-actions)
 # Where the kernel forbids perf events it falls back to `valgrind --tool=callgrind` and says so
 # (top-20 from callgrind_annotate; no flame graph). Loopback only; every load is bounded.
-# Scenarios: http, post-broadcast, ws-broadcast, ws-echo, tcp-echo.
+# Scenarios: http, post-broadcast, ws-broadcast, ws-chat, ws-echo, tcp-echo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIO=${SCENARIO:-${1:-http}}
@@ -16,8 +16,8 @@ mkdir -p "$out"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 case "$SCENARIO" in
-  http|post-broadcast|ws-broadcast|ws-echo|tcp-echo) ;;
-  *) echo "unknown SCENARIO '$SCENARIO' (http, post-broadcast, ws-broadcast, ws-echo, tcp-echo)" >&2; exit 2 ;;
+  http|post-broadcast|ws-broadcast|ws-chat|ws-echo|tcp-echo) ;;
+  *) echo "unknown SCENARIO '$SCENARIO' (http, post-broadcast, ws-broadcast, ws-chat, ws-echo, tcp-echo)" >&2; exit 2 ;;
 esac
 
 echo "== building arovm with the profiling profile (frame pointers) and the load client"
@@ -70,6 +70,7 @@ case "$SCENARIO" in
   http) $TS1 wrk -t1 -c64 -d"${SECS}s" "http://127.0.0.1:$port/hello" | grep -E 'Requests/sec|Latency' ;;
   post-broadcast) $TS1 "$LOADGEN" post-broadcast "$port" 100 "$SECS" ;;
   ws-broadcast) $TS1 "$LOADGEN" broadcast "$port" 1000 "$SECS" ;;
+  ws-chat) $TS1 "$LOADGEN" chat "$port" 16 "$SECS" 16 ;;
   ws-echo) $TS1 "$LOADGEN" echo "$port" 100 "$SECS" ;;
   tcp-echo) $TS1 "$LOADGEN" tcp-echo "$sport" 100 "$SECS" ;;
 esac

@@ -3,11 +3,19 @@
 //! `arovm-loadgen broadcast PORT RECEIVERS SECONDS [WINDOW]` — RECEIVERS clients listen; one more
 //! client sends messages (its send time inside), keeping up to WINDOW (default 1) in flight until
 //! every receiver has them, until SECONDS pass. Prints deliveries/s and p50/p99 delivery latency.
+//! It also counts the deliveries and every frame received (`frames`, the sender's own copy too).
+//! `arovm-loadgen chat PORT CLIENTS SECONDS [WINDOW]` — the chat room: CLIENTS clients on `/ws`
+//! (default 16) all send, in turn, and all receive every message (their own too); WINDOW
+//! (default 16) messages in flight in total, a message in flight until every client has it.
+//! Prints messages sent, deliveries (one message received by one client), deliveries/s, p50/p99.
+//! With `LOADGEN_METRICS_PORT=ADMIN_PORT` (an arovm built with `--features count-allocs`),
+//! `broadcast` and `chat` also print the server's heap allocations between the end of the
+//! handshakes and the last delivery (`allocs=`, `alloc_bytes=`), scraped from `/metrics`.
 //! `arovm-loadgen post-broadcast PORT LISTENERS SECONDS [POSTERS]` — LISTENERS WebSocket clients
 //! on `/ws` while POSTERS (default 16) keep-alive connections POST `/messages` one at a time (the
 //! WebChat pattern: store, then broadcast). Prints POST req/s, deliveries/s, p50/p99 latency.
 //! `arovm-loadgen echo PORT CONNS SECONDS` — each connection sends, waits for its echo, repeats.
-//! Prints round trips/s.
+//! Prints round trips/s and p50/p99 round-trip time.
 //! `arovm-loadgen tcp-broadcast SOCKET_PORT RECEIVERS SECONDS` / `tcp-echo SOCKET_PORT CONNS SECONDS`
 //! — the same over raw TCP sockets (one line per message).
 //! `arovm-loadgen idle PORT CONNS HOLD_SECONDS` — opens CONNS WebSocket connections, prints the
@@ -42,49 +50,50 @@ fn masked_text(payload: &[u8]) -> Vec<u8> {
     f
 }
 
-/// Pops complete text frames' payloads from the buffer (after the handshake head).
-fn frames(c: &mut Client) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
+/// Calls `f` with the payload of every complete text or binary frame in the buffer (after the
+/// handshake head), removes them from the buffer and returns how many there were. No copies.
+fn each_frame(c: &mut Client, mut f: impl FnMut(&[u8])) -> usize {
     if !c.upgraded {
         match c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
             Some(i) => {
                 c.buf.drain(..i + 4);
                 c.upgraded = true;
             }
-            None => return out,
+            None => return 0,
         }
     }
+    let (mut done, mut n) = (0, 0);
     loop {
-        if c.buf.len() < 2 {
-            return out;
+        let b = &c.buf[done..];
+        if b.len() < 2 {
+            break;
         }
-        let mut len = (c.buf[1] & 0x7f) as usize;
-        let mut at = 2;
-        if len == 126 {
-            if c.buf.len() < 4 {
-                return out;
+        let (len, at) = match b[1] & 0x7f {
+            126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
+            127 if b.len() >= 10 => {
+                let mut l = [0u8; 8];
+                l.copy_from_slice(&b[2..10]);
+                (u64::from_be_bytes(l) as usize, 10)
             }
-            len = u16::from_be_bytes([c.buf[2], c.buf[3]]) as usize;
-            at = 4;
-        } else if len == 127 {
-            if c.buf.len() < 10 {
-                return out;
-            }
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&c.buf[2..10]);
-            len = u64::from_be_bytes(b) as usize;
-            at = 10;
+            126 | 127 => break,
+            l => (l as usize, 2),
+        };
+        if b.len() < at + len {
+            break;
         }
-        if c.buf.len() < at + len {
-            return out;
+        if matches!(b[0] & 0x0f, 1 | 2) {
+            f(&b[at..at + len]);
+            n += 1;
         }
-        let op = c.buf[0] & 0x0f;
-        let payload = c.buf[at..at + len].to_vec();
-        c.buf.drain(..at + len);
-        if op == 1 || op == 2 {
-            out.push(payload);
-        }
+        done += at + len;
     }
+    c.buf.drain(..done);
+    n
+}
+
+/// Pops the complete text or binary frames from the buffer; returns how many there were.
+fn frames(c: &mut Client) -> usize {
+    each_frame(c, |_| {})
 }
 
 fn connect_all(poll: &Poll, port: u16, n: usize, base: usize) -> Vec<Client> {
@@ -142,16 +151,26 @@ fn handshake_all(poll: &mut Poll, clients: &mut [Client], path: &str) {
     }
 }
 
+thread_local! {
+    /// The read buffer, zeroed once (not at every read).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 65536]);
+}
+
+/// Appends what the socket has to the client's buffer. A short read ends the pass (mio is
+/// edge-triggered: more data later brings a new event), which saves the `EAGAIN` read.
 fn read_into(c: &mut Client) {
-    let mut buf = [0u8; 65536];
-    loop {
-        match c.s.read(&mut buf) {
+    SCRATCH.with_borrow_mut(|buf| loop {
+        match c.s.read(buf) {
             Ok(0) => return,
-            Ok(n) => c.buf.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Ok(n) => {
+                c.buf.extend_from_slice(&buf[..n]);
+                if n < buf.len() {
+                    return;
+                }
+            }
             Err(_) => return,
         }
-    }
+    })
 }
 
 fn reregister(poll: &Poll, clients: &mut [Client]) {
@@ -175,45 +194,124 @@ fn micros(origin: Instant) -> u64 {
     origin.elapsed().as_micros() as u64
 }
 
-/// The number after `"key":` in a JSON payload (`t`: the sender's timestamp, `seq`: the
-/// message number).
-fn number(payload: &[u8], key: &str) -> Option<u64> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let pattern = format!("\"{key}\":");
-    let rest = &text[text.find(&pattern)? + pattern.len()..];
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
+/// The number after `key` (`"t":`, the sender's timestamp, or `"seq":`, the message number) in
+/// a JSON payload, without allocating.
+fn number(payload: &[u8], key: &[u8]) -> Option<u64> {
+    let at = payload.windows(key.len()).position(|w| w == key)? + key.len();
+    let digits = &payload[at..];
+    let end = digits
+        .iter()
+        .position(|d| !d.is_ascii_digit())
+        .unwrap_or(digits.len());
+    if end == 0 {
+        return None;
+    }
+    Some(
+        digits[..end]
+            .iter()
+            .fold(0u64, |v, d| v.wrapping_mul(10) + u64::from(d - b'0')),
+    )
 }
 
-/// One sender, `receivers` listeners on `/ws`; up to `window` messages in flight (a message is
-/// in flight until every receiver has it). Latency is receive time minus the sender's
-/// timestamp in the payload.
-fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
+/// Sends probe messages (`{"probe":K}`, no `seq`) from client `from` until one reaches every
+/// client, at most 10 s; true when one did. A server may add a connection to its broadcast set a
+/// moment after it answered the handshake (hyper hands the upgraded connection to a new task):
+/// a measured message sent before that would never reach every client. Each connection's
+/// frames arrive in order, so once every client has probe K no earlier probe is on its way.
+fn settle(poll: &mut Poll, clients: &mut [Client], from: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut events = Events::with_capacity(4096);
+    let mut got = vec![false; clients.len()];
+    let mut probe = 0u64;
+    while Instant::now() < deadline {
+        let msg = format!("{{\"probe\":{probe}}}");
+        send_all(&mut clients[from].s, &masked_text(msg.as_bytes()));
+        got.iter_mut().for_each(|g| *g = false);
+        let mut n = 0;
+        let wait = Instant::now() + Duration::from_millis(200);
+        while n < clients.len() && Instant::now() < wait {
+            poll.poll(&mut events, Some(Duration::from_millis(20)))
+                .expect("poll");
+            for ev in events.iter() {
+                let i = ev.token().0;
+                let Some(c) = clients.get_mut(i) else {
+                    continue;
+                };
+                read_into(c);
+                each_frame(c, |p| {
+                    if number(p, b"\"probe\":") == Some(probe) && !got[i] {
+                        got[i] = true;
+                        n += 1;
+                    }
+                });
+            }
+        }
+        if n == clients.len() {
+            return true;
+        }
+        probe += 1;
+    }
+    false
+}
+
+/// Who sends in a fan-out run.
+#[derive(Clone, Copy, PartialEq)]
+enum Senders {
+    /// One extra client sends; the others only listen (its own copy is not a delivery).
+    One,
+    /// Every client sends in turn (round robin) and every client receives every message, its
+    /// own included (the chat room).
+    All,
+}
+
+/// Counts of one fan-out run, with the server's allocations during the load when asked.
+struct FanOut {
+    messages: u64,
+    deliveries: u64,
+    frames: u64,
+    secs: f64,
+    p50: f64,
+    p99: f64,
+    /// The load client's own CPU time over the run, as a share of one core.
+    cpu: Option<f64>,
+    /// Not every client got the settling probe, or messages were still missing after 10 s
+    /// without progress: the figures are not comparable.
+    stalled: bool,
+    allocs: Option<(u64, u64)>,
+}
+
+/// `clients` connections on `/ws`; messages carry their number and send time and are sent
+/// while fewer than `window` are in flight (a message is in flight until every client has it),
+/// until `seconds` pass; then the messages still in flight are awaited (at most 10 s without
+/// progress). Latency is receive time minus the timestamp in the payload.
+fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Senders) -> FanOut {
     let mut poll = Poll::new().expect("poll");
-    let mut clients = connect_all(&poll, port, receivers + 1, 0);
+    let mut clients = connect_all(&poll, port, clients_n, 0);
     handshake_all(&mut poll, &mut clients, "/ws");
     reregister(&poll, &mut clients);
+    let settled = settle(&mut poll, &mut clients, clients_n - 1);
+    let before = alloc_counters();
+    let cpu0 = cpu_ns();
     let origin = Instant::now();
     let until = origin + Duration::from_secs(seconds);
     let mut events = Events::with_capacity(4096);
     let mut latencies = Vec::new();
-    let mut deliveries = 0u64;
+    let (mut deliveries, mut frames_in) = (0u64, 0u64);
     let mut sent = 0u64;
     // Receipts still missing per message in flight, by sequence number.
     let mut missing: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-    let sender = receivers; // the last client sends (and gets its own message back)
+    let fixed_sender = clients_n - 1;
     let mut last_progress = Instant::now();
     loop {
         let now = Instant::now();
         while now < until && missing.len() < window.max(1) {
+            let from = match senders {
+                Senders::One => fixed_sender,
+                Senders::All => (sent % clients_n as u64) as usize,
+            };
             let msg = format!("{{\"seq\":{sent},\"t\":{}}}", micros(origin));
-            clients[sender]
-                .s
-                .write_all(&masked_text(msg.as_bytes()))
-                .expect("send");
-            missing.insert(sent, receivers + 1);
+            send_all(&mut clients[from].s, &masked_text(msg.as_bytes()));
+            missing.insert(sent, clients_n);
             sent += 1;
         }
         if missing.is_empty() || last_progress.elapsed() > Duration::from_secs(10) {
@@ -227,32 +325,137 @@ fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
                 continue;
             };
             read_into(c);
-            for payload in frames(c) {
-                last_progress = Instant::now();
+            let got = each_frame(c, |payload| {
                 let t = micros(origin);
-                let seq = number(&payload, "seq");
+                let seq = number(payload, b"\"seq\":");
                 if let Some(left) = seq.and_then(|q| missing.get_mut(&q)) {
                     *left -= 1;
                     if *left == 0 {
                         missing.remove(&seq.unwrap_or(0));
                     }
                 }
-                if i != sender {
-                    if let Some(t0) = number(&payload, "t") {
+                if senders == Senders::All || i != fixed_sender {
+                    if let Some(t0) = number(payload, b"\"t\":") {
                         latencies.push(t.saturating_sub(t0) as f64);
                     }
                     deliveries += 1;
                 }
+            });
+            if got > 0 {
+                frames_in += got as u64;
+                last_progress = Instant::now();
             }
         }
     }
+    let stalled = !missing.is_empty();
     let secs = origin.elapsed().as_secs_f64();
-    let p50 = percentile(&mut latencies, 0.5);
-    let p99 = percentile(&mut latencies, 0.99);
+    let cpu = cpu_ns()
+        .zip(cpu0)
+        .map(|(b, a)| b.saturating_sub(a) as f64 / 1e9 / secs);
+    let allocs = before
+        .zip(alloc_counters())
+        .map(|((a0, b0), (a1, b1))| (a1.saturating_sub(a0), b1.saturating_sub(b0)));
+    FanOut {
+        messages: sent,
+        deliveries,
+        frames: frames_in,
+        secs,
+        p50: percentile(&mut latencies, 0.5),
+        p99: percentile(&mut latencies, 0.99),
+        cpu,
+        stalled: stalled || !settled,
+        allocs,
+    }
+}
+
+/// ` client_cpu=F` (the load client's CPU share: near 1.0, the client set the pace),
+/// ` stalled=1` when the run stalled, then ` allocs=N alloc_bytes=N` when the server's
+/// allocation counters were scraped.
+fn extra_fields(r: &FanOut) -> String {
+    let mut out = String::new();
+    if let Some(c) = r.cpu {
+        out += &format!(" client_cpu={c:.2}");
+    }
+    if r.stalled {
+        out += " stalled=1";
+    }
+    if let Some((n, b)) = r.allocs {
+        out += &format!(" allocs={n} alloc_bytes={b}");
+    }
+    out
+}
+
+/// CPU time of this (single-threaded) process so far, in ns (`/proc/self/schedstat`).
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// One sender, `receivers` listeners on `/ws`; up to `window` messages in flight. Deliveries
+/// count the listeners' receipts; `frames` also the sender's own copy (every frame the server
+/// wrote).
+fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
+    let r = fan_out(port, receivers + 1, seconds, window, Senders::One);
     println!(
-        "broadcast receivers={receivers} window={window} messages={sent} deliveries_per_s={:.0} p50_us={p50:.0} p99_us={p99:.0}",
-        deliveries as f64 / secs
+        "broadcast receivers={receivers} window={window} messages={} deliveries={} frames={} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
+        r.messages,
+        r.deliveries,
+        r.frames,
+        r.deliveries as f64 / r.secs,
+        r.p50,
+        r.p99,
+        extra_fields(&r)
     );
+}
+
+/// The chat room: `clients` connections on `/ws` that all send (in turn) and all receive;
+/// `window` messages in flight in total. A delivery is one message received by one client, the
+/// sender's own copy included.
+fn chat(port: u16, clients: usize, seconds: u64, window: usize) {
+    let r = fan_out(port, clients, seconds, window, Senders::All);
+    println!(
+        "chat clients={clients} window={window} messages={} deliveries={} frames={} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
+        r.messages,
+        r.deliveries,
+        r.frames,
+        r.deliveries as f64 / r.secs,
+        r.p50,
+        r.p99,
+        extra_fields(&r)
+    );
+}
+
+/// The server's allocation counters (`arovm_heap_allocations_total`,
+/// `arovm_heap_allocated_bytes_total`) from its admin `/metrics`, when `LOADGEN_METRICS_PORT`
+/// names the admin port (an `arovm` built with `--features count-allocs`).
+fn alloc_counters() -> Option<(u64, u64)> {
+    let port: u16 = std::env::var("LOADGEN_METRICS_PORT").ok()?.parse().ok()?;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut text = Vec::new();
+    let mut buf = [0u8; 16384];
+    while !text.ends_with(b"# EOF\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&text);
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    Some((
+        value("arovm_heap_allocations_total")?,
+        value("arovm_heap_allocated_bytes_total")?,
+    ))
 }
 
 /// Pops complete HTTP responses (head + Content-Length body) from a buffer; returns how many.
@@ -320,12 +523,14 @@ fn post_broadcast(port: u16, listeners: usize, seconds: u64, posters: usize) {
             if i < listeners {
                 let c = &mut clients[i];
                 read_into(c);
-                for payload in frames(c) {
-                    last_progress = Instant::now();
-                    if let Some(t0) = number(&payload, "t") {
+                let got = each_frame(c, |payload| {
+                    if let Some(t0) = number(payload, b"\"t\":") {
                         latencies.push(micros(origin).saturating_sub(t0) as f64);
                     }
-                    deliveries += 1;
+                });
+                if got > 0 {
+                    last_progress = Instant::now();
+                    deliveries += got as u64;
                 }
                 continue;
             }
@@ -337,13 +542,14 @@ fn post_broadcast(port: u16, listeners: usize, seconds: u64, posters: usize) {
                 started[k] = true;
                 let _ = s.write_all(&post(micros(origin)));
             }
-            let mut tmp = [0u8; 65536];
-            while let Ok(n) = s.read(&mut tmp) {
-                if n == 0 {
-                    break;
+            SCRATCH.with_borrow_mut(|tmp| {
+                while let Ok(n) = s.read(tmp) {
+                    buf.extend_from_slice(&tmp[..n]);
+                    if n < tmp.len() {
+                        break;
+                    }
                 }
-                buf.extend_from_slice(&tmp[..n]);
-            }
+            });
             let done = responses(buf);
             if done > 0 {
                 last_progress = Instant::now();
@@ -370,40 +576,50 @@ fn echo(port: u16, conns: usize, seconds: u64) {
     handshake_all(&mut poll, &mut clients, "/echo");
     reregister(&poll, &mut clients);
     let ping = masked_text(b"ping");
-    let rate = echo_loop(&mut poll, &mut clients, seconds, &ping, |c| frames(c).len());
-    println!("echo conns={conns} round_trips_per_s={rate:.0}");
+    let (rate, p50, p99) = echo_loop(&mut poll, &mut clients, seconds, &ping, frames);
+    println!("echo conns={conns} round_trips_per_s={rate:.0} p50_us={p50:.0} p99_us={p99:.0}");
 }
 
 /// Every client sends `msg`, and sends it again each time `replies` pops an answer, until
-/// `seconds` pass. Returns round trips per second.
+/// `seconds` pass. Returns round trips per second and the p50/p99 round-trip time in µs.
 fn echo_loop(
     poll: &mut Poll,
     clients: &mut [Client],
     seconds: u64,
     msg: &[u8],
     replies: impl Fn(&mut Client) -> usize,
-) -> f64 {
-    for c in clients.iter_mut() {
+) -> (f64, f64, f64) {
+    let mut sent_at = vec![Instant::now(); clients.len()];
+    for (c, at) in clients.iter_mut().zip(sent_at.iter_mut()) {
         send_all(&mut c.s, msg);
+        *at = Instant::now();
     }
     let start = Instant::now();
     let mut events = Events::with_capacity(4096);
     let mut trips = 0u64;
+    let mut latencies = Vec::new();
     while start.elapsed() < Duration::from_secs(seconds) {
         poll.poll(&mut events, Some(Duration::from_millis(100)))
             .expect("poll");
         for ev in events.iter() {
-            let Some(c) = clients.get_mut(ev.token().0) else {
+            let i = ev.token().0;
+            let Some(c) = clients.get_mut(i) else {
                 continue;
             };
             read_into(c);
             for _ in 0..replies(c) {
                 trips += 1;
+                latencies.push(sent_at[i].elapsed().as_secs_f64() * 1e6);
                 let _ = c.s.write_all(msg);
+                sent_at[i] = Instant::now();
             }
         }
     }
-    trips as f64 / start.elapsed().as_secs_f64()
+    (
+        trips as f64 / start.elapsed().as_secs_f64(),
+        percentile(&mut latencies, 0.5),
+        percentile(&mut latencies, 0.99),
+    )
 }
 
 fn idle(port: u16, conns: usize, hold: u64) {
@@ -453,10 +669,50 @@ fn send_all(s: &mut TcpStream, mut buf: &[u8]) {
     }
 }
 
+/// Sends `B probe K` lines from client `from` until one reaches every client (at most 10 s),
+/// as [`settle`] does for WebSocket: the server may not have taken every connection into its
+/// broadcast yet (the fixed wait of [`tcp_clients`] is short on a busy machine). True when one
+/// did; what the clients read is dropped.
+fn tcp_settle(poll: &mut Poll, clients: &mut [Client], from: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut events = Events::with_capacity(4096);
+    let mut got = vec![false; clients.len()];
+    let mut probe = 0u64;
+    while Instant::now() < deadline {
+        let line = format!("B probe {probe}\n");
+        send_all(&mut clients[from].s, line.as_bytes());
+        got.iter_mut().for_each(|g| *g = false);
+        let mut n = 0;
+        let wait = Instant::now() + Duration::from_millis(200);
+        while n < clients.len() && Instant::now() < wait {
+            poll.poll(&mut events, Some(Duration::from_millis(20)))
+                .expect("poll");
+            for ev in events.iter() {
+                let i = ev.token().0;
+                let Some(c) = clients.get_mut(i) else {
+                    continue;
+                };
+                read_into(c);
+                if !got[i] && c.buf.windows(line.len()).any(|w| w == line.as_bytes()) {
+                    got[i] = true;
+                    n += 1;
+                }
+                lines(c);
+            }
+        }
+        if n == clients.len() {
+            return true;
+        }
+        probe += 1;
+    }
+    false
+}
+
 fn tcp_broadcast(port: u16, receivers: usize, seconds: u64) {
     let mut poll = Poll::new().expect("poll");
     let mut clients = tcp_clients(&poll, port, receivers + 1);
     reregister(&poll, &mut clients);
+    let mut stalled = !tcp_settle(&mut poll, &mut clients, receivers);
     let start = Instant::now();
     let mut events = Events::with_capacity(4096);
     let (mut deliveries, mut rounds) = (0u64, 0u64);
@@ -481,16 +737,18 @@ fn tcp_broadcast(port: u16, receivers: usize, seconds: u64) {
                 got += n;
             }
         }
+        stalled |= got < receivers + 1;
         deliveries += got as u64;
         rounds += 1;
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "tcp-broadcast receivers={} rounds={rounds} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}",
+        "tcp-broadcast receivers={} rounds={rounds} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
         receivers + 1,
         deliveries as f64 / secs,
         percentile(&mut latencies, 0.5),
-        percentile(&mut latencies, 0.99)
+        percentile(&mut latencies, 0.99),
+        if stalled { " stalled=1" } else { "" }
     );
 }
 
@@ -498,8 +756,8 @@ fn tcp_echo(port: u16, conns: usize, seconds: u64) {
     let mut poll = Poll::new().expect("poll");
     let mut clients = tcp_clients(&poll, port, conns);
     reregister(&poll, &mut clients);
-    let rate = echo_loop(&mut poll, &mut clients, seconds, b"echo\n", lines);
-    println!("tcp-echo conns={conns} round_trips_per_s={rate:.0}");
+    let (rate, p50, p99) = echo_loop(&mut poll, &mut clients, seconds, b"echo\n", lines);
+    println!("tcp-echo conns={conns} round_trips_per_s={rate:.0} p50_us={p50:.0} p99_us={p99:.0}");
 }
 
 fn main() {
@@ -513,6 +771,12 @@ fn main() {
             num(4, 5).min(60),
             num(5, 1).clamp(1, 1000) as usize,
         ),
+        Some("chat") => chat(
+            port,
+            num(3, 16).clamp(1, 10_000) as usize,
+            num(4, 5).min(60),
+            num(5, 16).clamp(1, 1000) as usize,
+        ),
         Some("post-broadcast") => post_broadcast(
             port,
             num(3, 100) as usize,
@@ -524,7 +788,7 @@ fn main() {
         Some("tcp-broadcast") => tcp_broadcast(port, num(3, 100) as usize, num(4, 5).min(60)),
         Some("tcp-echo") => tcp_echo(port, num(3, 100) as usize, num(4, 5).min(60)),
         _ => eprintln!(
-            "usage: arovm-loadgen broadcast|post-broadcast|echo|idle|tcp-broadcast|tcp-echo PORT N SECONDS"
+            "usage: arovm-loadgen broadcast|chat|post-broadcast|echo|idle|tcp-broadcast|tcp-echo PORT N SECONDS"
         ),
     }
 }

@@ -1,5 +1,5 @@
-"""Python `websockets` peer for `make bench`: /ws broadcasts every message to every client, /echo
-echoes. Usage: python3 server.py PORT"""
+"""Python `websockets` peer for `make bench`: /ws broadcasts every message to every /ws client
+(the sender too), /echo echoes. Usage: python3 server.py PORT"""
 import asyncio
 import sys
 
@@ -10,7 +10,8 @@ clients = set()
 
 async def handler(ws):
     path = ws.request.path if hasattr(ws, "request") else ws.path
-    clients.add(ws)
+    if path != "/echo":  # broadcasts go to the /ws clients only, as in the other servers
+        clients.add(ws)
     try:
         async for msg in ws:
             if path == "/echo":

@@ -35,7 +35,7 @@ impl Driver<'_> {
                     Response {
                         status: 200,
                         headers: vec![("Content-Type".into(), CONTENT_TYPE.into())],
-                        body: METRICS.encode().into_bytes(),
+                        body: crate::alloc_count::metrics_body(METRICS.encode()).into_bytes(),
                     }
                 }
                 "/healthz" => Response::json(200, r#"{"status":"ok"}"#.into()),
