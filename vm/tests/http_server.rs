@@ -83,6 +83,39 @@ fn incomplete_head_times_out_with_408_and_others_are_served() {
     assert!(body.contains("request timeout"));
 }
 
+/// The listener queues up to 1,024 pending connects (`LISTEN_BACKLOG`; mio and std use 128, which
+/// a burst of a thousand connects overflows). `ss` reports a listening socket's backlog as its
+/// Send-Q; the kernel caps it at `net.core.somaxconn`.
+#[test]
+fn listener_backlog_is_1024() {
+    let main = format!(
+        "{START}(ping: Test Server) {{\n    Return an <OK: status> with {{ pong: 1 }}.\n}}\n"
+    );
+    let dir = app(
+        "backlog",
+        &[
+            ("main.aro", &main),
+            ("openapi.yaml", &contract(&[("/ping", "ping")])),
+        ],
+    );
+    let server = start(&dir, &[]);
+    let out = std::process::Command::new("ss")
+        .args(["-ltnH", &format!("sport = :{}", server.port)])
+        .output()
+        .expect("ss (iproute2) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let send_q: u32 = text
+        .split_whitespace()
+        .nth(2)
+        .and_then(|q| q.parse().ok())
+        .unwrap_or_else(|| panic!("no listening socket in `ss` output: {text}"));
+    let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(4096);
+    assert_eq!(send_q, 1024.min(somaxconn), "{text}");
+}
+
 #[test]
 fn connection_limit_accepts_and_closes_extra_connections() {
     let main = format!(

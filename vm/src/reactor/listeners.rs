@@ -40,7 +40,7 @@ impl Reactor {
         if self.listeners.len() >= MAX_LISTENERS {
             return Err(std::io::Error::other("too many listeners"));
         }
-        let mut l = TcpListener::bind(addr)?;
+        let mut l = bind_with_backlog(addr)?;
         let token = Token(LISTENER_BASE + self.listeners.len());
         self.poll
             .registry()
@@ -115,4 +115,20 @@ impl Reactor {
             }
         }
     }
+}
+
+/// Pending connections the kernel queues for a listener before the loop accepts them (capped by
+/// `net.core.somaxconn`). mio and std use 128, which a burst of a thousand connects on a busy
+/// machine overflows (clients then wait for SYN retries, seconds); tokio uses 1,024 too.
+pub(super) const LISTEN_BACKLOG: i32 = 1024;
+
+/// A non-blocking listener on `addr` (SO_REUSEADDR, as mio sets it) with [`LISTEN_BACKLOG`].
+fn bind_with_backlog(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(TcpListener::from_std(socket.into()))
 }
