@@ -97,13 +97,26 @@ impl Reactor {
             }
             _ => self.ids.next(),
         };
-        c.current = Some(Box::new(Current {
-            method: req.method.clone(),
-            path: req.target.split('?').next().unwrap_or("/").to_string(),
-            id: id.clone(),
-            at: self.now,
-            route: None,
-        }));
+        // The connection's previous record is reused (its strings keep their capacity): a
+        // keep-alive connection allocates none per request.
+        let mut cur = c.spare_current.take().unwrap_or_else(|| {
+            Box::new(Current {
+                method: String::new(),
+                path: String::new(),
+                id: id.clone(),
+                at: self.now,
+                route: None,
+            })
+        });
+        cur.method.clear();
+        cur.method.push_str(&req.method);
+        cur.path.clear();
+        cur.path
+            .push_str(req.target.split('?').next().unwrap_or("/"));
+        cur.id = id.clone();
+        cur.at = self.now;
+        cur.route = None;
+        c.current = Some(cur);
         Some(id)
     }
 
@@ -169,6 +182,9 @@ impl Reactor {
                     ("request_id", Field::Str(id)),
                 ],
             );
+        }
+        if let Some(cur) = cur.filter(|r| r.method.len() + r.path.len() <= 1024) {
+            c.spare_current = Some(cur);
         }
     }
 }

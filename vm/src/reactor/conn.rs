@@ -114,6 +114,8 @@ pub struct Conn {
     pub traffic: Traffic,
     /// The request being answered.
     pub current: Option<Box<Current>>,
+    /// The previous request's record, reused by the next request on this connection.
+    pub spare_current: Option<Box<Current>>,
     /// Why the connection is closing, when not normally (`timeout`, `protocol_error`).
     pub close_cause: Option<&'static str>,
     /// Accepted by the admin listener: its requests go to the driver's admin endpoints and
@@ -155,6 +157,7 @@ impl Conn {
             client: peer.ip(),
             traffic: Traffic::default(),
             current: None,
+            spare_current: None,
             close_cause: None,
             admin: false,
             tls: None,

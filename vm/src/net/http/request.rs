@@ -32,10 +32,14 @@ impl Request {
 
     /// Whether the connection stays open after this request.
     pub fn keep_alive(&self) -> bool {
-        let conn = self.header("connection").map(|v| v.to_ascii_lowercase());
-        match conn.as_deref() {
-            Some(v) if v.contains("close") => false,
-            Some(v) if v.contains("keep-alive") => true,
+        let has = |v: &str, token: &str| {
+            v.as_bytes()
+                .windows(token.len())
+                .any(|w| w.eq_ignore_ascii_case(token.as_bytes()))
+        };
+        match self.header("connection") {
+            Some(v) if has(v, "close") => false,
+            Some(v) if has(v, "keep-alive") => true,
             _ => self.minor >= 1,
         }
     }
