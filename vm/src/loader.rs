@@ -40,7 +40,7 @@ impl Loaded {
             .program
             .feature_sets
             .iter()
-            .map(|fs| crate::runtime::lower::lower(&loaded, fs))
+            .map(|fs| crate::runtime::lower::lower(&loaded.strs, fs))
             .collect();
         loaded
     }

@@ -1,76 +1,17 @@
 //! The interpreter loop: fetch an op, one-line dispatch, until the fiber ends, suspends, fails or
 //! runs out of fuel. It never blocks and never recurses: waiting is returned as a [`Halt`].
 
+pub use super::context::{Ctx, Halt};
 use super::error::RuntimeError;
 use super::fiber::{Fiber, LoopIter};
-use super::host::HostState;
 use super::lower::Ins;
-use super::metrics::Metrics;
 use super::ops::{binary, fast_binary, is_type, step};
 use super::statement::{action, too_large};
 use crate::loader::Loaded;
 use arovm_compiler::bytecode::{Const, Desc, FeatureSetCode, Op, NONE};
-use arovm_stdlib::action::{IoRequest, Response};
 use arovm_stdlib::value::{to_description, truthy, Object, Value};
 use std::fmt::Write;
 use std::rc::Rc;
-
-/// Why a descriptor has no value.
-pub(super) enum Missing {
-    /// The base name is not bound.
-    Variable(String),
-    /// A qualifier step found nothing: (key, type of the value it was applied to).
-    Member(String, &'static str),
-    /// A qualifier `<metrics>` does not support: the reason, naming the supported ones.
-    Unsupported(String),
-}
-
-impl Missing {
-    /// The reference's expression-error text.
-    pub(super) fn expr_text(&self) -> String {
-        match self {
-            Missing::Variable(n) => format!("Undefined variable: {n}"),
-            Missing::Member(k, _) => format!("Undefined member: {k}"),
-            Missing::Unsupported(why) => why.clone(),
-        }
-    }
-
-    /// The reason an action reports.
-    pub(super) fn action_text(&self) -> String {
-        match self {
-            Missing::Variable(n) => format!("Undefined variable: '{n}'"),
-            Missing::Member(k, t) => format!("Property '{k}' not found on type '{t}'"),
-            Missing::Unsupported(why) => why.clone(),
-        }
-    }
-}
-
-/// Why the interpreter returned.
-pub enum Halt {
-    /// The feature set ended (with its Return response, if any).
-    Finished(Option<Response>),
-    /// Waiting for I/O or time.
-    Suspended(IoRequest),
-    /// Waiting for the handler fibers it emitted.
-    WaitChildren(Vec<(usize, Value)>),
-    /// Fuel exhausted; runnable again.
-    OutOfFuel,
-    /// A runtime error.
-    Failed(RuntimeError),
-}
-
-/// Everything the interpreter reads besides the fiber.
-pub struct Ctx<'a> {
-    /// The program.
-    pub prog: &'a Loaded,
-    /// Published variables, by (business activity, name): ARO-0001 makes a published name
-    /// visible to the feature sets of the same business activity only.
-    pub globals: &'a mut crate::idmap::IdMap<(u32, u32), Value>,
-    /// The host (console, repositories, events).
-    pub host: &'a mut HostState,
-    /// Feature set runs so far, for `<metrics>` (ARO-0044).
-    pub metrics: &'a Metrics,
-}
 
 #[inline]
 fn const_value(prog: &Loaded, c: &Const) -> Value {
@@ -84,64 +25,6 @@ fn const_value(prog: &Loaded, c: &Const) -> Value {
             (Rc::from("regex"), Value::Str(prog.strs[p as usize].clone())),
             (Rc::from("flags"), Value::Str(prog.strs[f as usize].clone())),
         ]),
-    }
-}
-
-impl Ctx<'_> {
-    /// A name the fiber holds itself: a bound local slot or a framework variable.
-    fn own(&self, f: &Fiber, d: &Desc) -> Option<Value> {
-        if d.slot != NONE {
-            if let Some(v) = &f.slots[d.slot as usize] {
-                return Some(v.clone());
-            }
-        }
-        let name = self.prog.s(d.base);
-        f.env
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, v)| v.clone())
-    }
-
-    /// The value of a base name: local slot, framework variable, `<metrics>` (its plain text),
-    /// published variable, magic name.
-    pub(super) fn base(&mut self, f: &Fiber, d: &Desc) -> Option<Value> {
-        if let Some(v) = self.own(f, d) {
-            return Some(v);
-        }
-        if self.metrics.names_it(d.base) {
-            return self.metrics.value(&[]).ok();
-        }
-        let name = self.prog.s(d.base);
-        let activity = self.prog.program.feature_sets[f.fs].activity;
-        if let Some(v) = self.globals.get(&(activity, d.base)) {
-            return Some(v.clone());
-        }
-        match name {
-            "now" => Some(Value::str(&self.host.now_iso())),
-            _ if name.ends_with("-repository") => Some(self.host.repos.list(name)),
-            _ => None,
-        }
-    }
-
-    /// Base value with the qualifier path applied; Err names the first missing step.
-    pub(super) fn resolve(&mut self, f: &Fiber, d: &Desc) -> Result<Value, Missing> {
-        let mut steps = &d.specs[..];
-        let mut v = if self.metrics.names_it(d.base) && self.own(f, d).is_none() {
-            // ARO-0044: the first qualifier picks a text format or a field.
-            let path: Vec<&str> = steps.iter().map(|&s| self.prog.s(s)).collect();
-            steps = steps.get(1..).unwrap_or_default();
-            self.metrics.value(&path).map_err(Missing::Unsupported)?
-        } else {
-            let Some(v) = self.base(f, d) else {
-                return Err(Missing::Variable(self.prog.s(d.base).to_string()));
-            };
-            v
-        };
-        for &s in steps {
-            let key = self.prog.s(s);
-            v = step(&v, key).ok_or_else(|| Missing::Member(key.to_string(), v.type_name()))?;
-        }
-        Ok(v)
     }
 }
 

@@ -3,9 +3,9 @@
 //! and a constant, a plain bind). A fused instruction falls back to its first op when its fast
 //! case does not apply, so jumps into the middle of a sequence and every error stay as they were.
 
-use crate::loader::Loaded;
 use arovm_compiler::bytecode::{Arg, BinCode, FeatureSetCode, Op, StmtInfo, NONE};
 use arovm_stdlib::catalog::{self, ActionId};
+use std::rc::Rc;
 
 /// One VM instruction.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -75,8 +75,9 @@ impl Ins {
     }
 }
 
-/// The VM instructions of one feature set, position for position.
-pub fn lower(prog: &Loaded, fs: &FeatureSetCode) -> Vec<Ins> {
+/// The VM instructions of one feature set, position for position (`strings`: the program's
+/// string table).
+pub fn lower(strings: &[Rc<str>], fs: &FeatureSetCode) -> Vec<Ins> {
     let code = &fs.code;
     let local = |d: u32| {
         let desc = &fs.descs[d as usize];
@@ -94,7 +95,7 @@ pub fn lower(prog: &Loaded, fs: &FeatureSetCode) -> Vec<Ins> {
                 Ins::LocalLocal { a, b, op }
             }
             (Op::Const(c), Some(&Op::Bin(op)), _) => Ins::TopConst { c, op },
-            (Op::Action(stmt), _, _) => match bind_slot(prog, fs, &fs.stmts[stmt as usize]) {
+            (Op::Action(stmt), _, _) => match bind_slot(strings, fs, &fs.stmts[stmt as usize]) {
                 NONE => Ins::Op(code[i]),
                 slot => Ins::Bind { stmt, slot },
             },
@@ -107,7 +108,7 @@ pub fn lower(prog: &Loaded, fs: &FeatureSetCode) -> Vec<Ins> {
 /// and no other clause: the actions bind the value unchanged (`compute`'s identity short-cut;
 /// `create` adds an id only for typed results), so the slot can be set directly. [`NONE`] when
 /// the statement must run as an action.
-fn bind_slot(prog: &Loaded, fs: &FeatureSetCode, st: &StmtInfo) -> u32 {
+fn bind_slot(strings: &[Rc<str>], fs: &FeatureSetCode, st: &StmtInfo) -> u32 {
     let id = catalog::from_u16(st.action);
     if !matches!(id, Some(ActionId::Compute) | Some(ActionId::Create)) {
         return NONE;
@@ -122,7 +123,8 @@ fn bind_slot(prog: &Loaded, fs: &FeatureSetCode, st: &StmtInfo) -> u32 {
     if !desc.specs.is_empty() || clause.arg != Arg::Expr {
         return NONE;
     }
-    if !matches!(prog.s(clause.word), "from" | "with") {
+    let word = strings.get(clause.word as usize).map_or("", |w| w);
+    if !matches!(word, "from" | "with") {
         return NONE;
     }
     desc.slot

@@ -1,6 +1,7 @@
 //! The runtime: fibers, the interpreter, the scheduler and the host. Knows nothing of sockets.
 
 pub mod app;
+pub mod context;
 pub mod error;
 pub mod fiber;
 pub mod host;

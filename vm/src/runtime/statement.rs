@@ -1,9 +1,9 @@
 //! One action statement: its operands resolved into a `Call`, the stdlib action run, the result
 //! bound, and the reference's error text (with its `Trace:` entries) when it fails.
 
+use super::context::{Ctx, Halt, Missing};
 use super::error::RuntimeError;
 use super::fiber::Fiber;
-use super::interp::{Ctx, Halt, Missing};
 use arovm_compiler::bytecode::{Arg, Desc, FeatureSetCode, NONE};
 use arovm_stdlib::action::{Call, Operand, Outcome};
 use arovm_stdlib::actions;
