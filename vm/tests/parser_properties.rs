@@ -213,3 +213,22 @@ proptest! {
         prop_assert!(not_allowed, "PATCH /notes/{} is not a 405", id);
     }
 }
+
+/// Found by `websocket_session_never_panics_on_any_bytes`: a 64-bit-length frame header cut
+/// after 16 bytes tripped tungstenite's read buffer (`in_buffer.capacity() > len`) when its read
+/// buffer was 128 bytes. Every cut point is replayed.
+#[test]
+fn websocket_session_survives_a_long_header_cut_anywhere() {
+    let input: Vec<u8> = vec![
+        72, 127, 0, 0, 0, 0, 0, 16, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 93, 161, 7, 19, 158, 138, 94, 236, 168, 216,
+        71, 87, 140, 122, 165, 26, 91, 171, 5, 158, 145, 217, 199, 16, 30, 213, 177, 253,
+    ];
+    for at in 0..=input.len() {
+        let mut s = WsSession::new("/ws".into(), &WsConfig::default());
+        let _ = s.feed(&input[..at]);
+        let _ = s.feed(&input[at..]);
+    }
+}

@@ -72,7 +72,7 @@ impl WsSession {
     /// A session for a connection upgraded on `path`.
     pub fn new(path: std::rc::Rc<str>, cfg: &WsConfig) -> WsSession {
         let config = WebSocketConfig::default()
-            .read_buffer_size(128)
+            .read_buffer_size(1024)
             .write_buffer_size(0)
             .max_write_buffer_size(cfg.max_queue.max(1 << 16))
             .max_message_size(Some(cfg.max_message))
