@@ -12,7 +12,7 @@
 use arbitrary::Unstructured;
 use arovm::net::http::request::{parse, Parsed};
 use arovm::net::ws::config::WsConfig;
-use arovm::net::ws::session::{WsEvent, WsSession};
+use arovm::net::ws::session::{ContextPool, WsEvent, WsSession};
 use arovm::net::ws::upgrade::{check, wants_upgrade};
 use arovm::reactor::limits::Limits;
 use libfuzzer_sys::fuzz_target;
@@ -50,7 +50,9 @@ fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(&tail);
     let pieces = u.int_in_range(1..=8usize).unwrap_or(1);
     let close_at = u.int_in_range(0..=8usize).unwrap_or(8);
-    let mut session = WsSession::new(path.as_str().into(), &cfg(Vec::new()));
+    let config = cfg(Vec::new());
+    let mut pool = ContextPool::default();
+    let mut session = WsSession::new(path.as_str().into());
     let mut rest = ws_input;
     for i in 0..pieces {
         let n = if i + 1 == pieces {
@@ -62,14 +64,17 @@ fuzz_target!(|data: &[u8]| {
         rest = after;
         if i == close_at {
             // The app closes the connection between two reads.
-            session.close(1000, "bye");
+            session.close(1000, "bye", &config, &mut pool);
         }
-        let events = session.feed(piece);
+        let events = session.feed(piece, &config, &mut pool);
         if let Some(k) = events.iter().position(|e| *e == WsEvent::Finished) {
             assert_eq!(k, events.len() - 1, "events after Finished: {events:?}");
             assert!(session.closing);
             break;
         }
         session.output.clear();
+        // A session holds a context exactly while a frame or message is in progress, or once
+        // it is closing; the pool stays bounded.
+        assert!(pool.len() <= ContextPool::MAX);
     }
 });

@@ -1,13 +1,14 @@
 //! Property tests (proptest) for the network parsers: the HTTP request parser, the chunked
 //! decoder, form/query decoding, the router and the WebSocket session never panic on any input,
-//! and the request parser gives the same answer however the input is split into reads.
+//! and the request parser gives the same answer however the input is split into reads, as does
+//! a WebSocket session that hands its context back between messages.
 
 use arovm::net::http::body::{dechunk, ChunkedDecoder};
 use arovm::net::http::content::{parse_form, parse_query};
 use arovm::net::http::request::{parse, Parsed, Progress, RequestParser};
 use arovm::net::http::router::{Routed, Router};
 use arovm::net::ws::config::WsConfig;
-use arovm::net::ws::session::WsSession;
+use arovm::net::ws::session::{ContextPool, WsEvent, WsSession};
 use arovm::reactor::limits::Limits;
 use arovm_compiler::compile_sources;
 use arovm_stdlib::value::Value;
@@ -142,10 +143,11 @@ proptest! {
         input in proptest::collection::vec(any::<u8>(), 0..400),
         cut in any::<usize>(),
     ) {
-        let mut s = WsSession::new("/ws".into(), &WsConfig::default());
+        let (cfg, mut pool) = (WsConfig::default(), ContextPool::default());
+        let mut s = WsSession::new("/ws".into());
         let at = cut % (input.len() + 1);
-        let _ = s.feed(&input[..at]);
-        let _ = s.feed(&input[at..]);
+        let _ = s.feed(&input[..at], &cfg, &mut pool);
+        let _ = s.feed(&input[at..], &cfg, &mut pool);
     }
 }
 
@@ -227,8 +229,79 @@ fn websocket_session_survives_a_long_header_cut_anywhere() {
         71, 87, 140, 122, 165, 26, 91, 171, 5, 158, 145, 217, 199, 16, 30, 213, 177, 253,
     ];
     for at in 0..=input.len() {
-        let mut s = WsSession::new("/ws".into(), &WsConfig::default());
-        let _ = s.feed(&input[..at]);
-        let _ = s.feed(&input[at..]);
+        let (cfg, mut pool) = (WsConfig::default(), ContextPool::default());
+        let mut s = WsSession::new("/ws".into());
+        let _ = s.feed(&input[..at], &cfg, &mut pool);
+        let _ = s.feed(&input[at..], &cfg, &mut pool);
+    }
+}
+
+/// A masked client frame.
+fn client_frame(fin: bool, opcode: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
+    let mut f = vec![if fin { 0x80 } else { 0 } | opcode];
+    match payload.len() {
+        n @ 0..=125 => f.push(0x80 | n as u8),
+        n @ 126..=65535 => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(0x80 | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(&mask);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    f
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn a_session_lending_its_context_reads_every_message_however_split(
+        messages in proptest::collection::vec(("[a-z ]{0,300}", 1usize..4, any::<bool>()), 1..12),
+        cuts in proptest::collection::vec(any::<usize>(), 0..10),
+        mask in any::<[u8; 4]>(),
+    ) {
+        // Each message in 1-3 fragments, a ping before the last fragment when asked.
+        let mut stream = Vec::new();
+        let mut pings = 0;
+        for (text, parts, ping) in &messages {
+            let bytes = text.as_bytes();
+            let step = bytes.len().div_ceil(*parts).max(1);
+            let chunks: Vec<&[u8]> = if bytes.is_empty() { vec![&[][..]] } else { bytes.chunks(step).collect() };
+            for (i, chunk) in chunks.iter().enumerate() {
+                let last = i + 1 == chunks.len();
+                if last && *ping {
+                    stream.extend(client_frame(true, 9, b"p", mask));
+                    pings += 1;
+                }
+                stream.extend(client_frame(last, if i == 0 { 1 } else { 0 }, chunk, mask));
+            }
+        }
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
+        points.push(stream.len());
+        points.sort_unstable();
+        let (cfg, mut pool) = (WsConfig::default(), ContextPool::default());
+        let mut s = WsSession::new("/ws".into());
+        let mut got = Vec::new();
+        let mut at = 0;
+        for p in points {
+            for e in s.feed(&stream[at..p], &cfg, &mut pool) {
+                match e {
+                    WsEvent::Text(t) => got.push(t.to_string()),
+                    other => prop_assert!(false, "unexpected {:?}", other),
+                }
+            }
+            at = p;
+        }
+        let want: Vec<String> = messages.iter().map(|m| m.0.clone()).collect();
+        prop_assert_eq!(got, want);
+        prop_assert!(!s.closing);
+        prop_assert!(!s.holds_context(), "at rest after whole messages, the context is back");
+        prop_assert_eq!(pool.len(), 1);
+        // Every ping was answered with a pong (2-byte header + "p").
+        prop_assert_eq!(s.output.len(), pings * 3);
     }
 }

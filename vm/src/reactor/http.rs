@@ -30,6 +30,11 @@ impl Reactor {
         let gated =
             |c: &Conn| c.inbuf.len() >= cap || (http && c.out_bytes > max_output) || c.app_paused;
         let mut closed = false;
+        if c.inbuf.capacity() == 0 && c.phase == Phase::WebSocket {
+            if let Some(buf) = self.spare_bufs.pop() {
+                c.inbuf = buf;
+            }
+        }
         while !gated(c) && !c.eof {
             match c.read_some(&mut self.read_buf) {
                 Ok(0) => c.eof = true,

@@ -215,6 +215,10 @@ pub struct Reactor {
     client_free: Vec<usize>,
     /// WebSocket settings.
     pub ws_config: crate::net::ws::config::WsConfig,
+    /// tungstenite contexts lent to WebSocket connections while a message is in progress.
+    ws_contexts: crate::net::ws::session::ContextPool,
+    /// Input buffers of WebSocket connections between messages, lent again on the next read.
+    spare_bufs: Vec<Vec<u8>>,
     /// Open WebSocket connections: id → slot.
     ws_index: crate::idmap::IdMap<u64, usize>,
     /// Open TCP socket connections: id → slot.
@@ -264,6 +268,8 @@ impl Reactor {
             clients: Vec::new(),
             client_free: Vec::new(),
             ws_config: Default::default(),
+            ws_contexts: Default::default(),
+            spare_bufs: Vec::new(),
             ws_index: Default::default(),
             stream_index: Default::default(),
             connecting: Default::default(),

@@ -10,6 +10,10 @@ use crate::net::ws::upgrade;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+/// Input buffers kept for connections between messages, and the largest kept.
+const SPARE_BUFS: usize = 64;
+const SPARE_BUF_MAX: usize = 4096;
+
 /// Time a peer gets to answer our Close before the socket is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
@@ -45,7 +49,9 @@ impl Reactor {
                 c.opened = Instant::now();
                 c.queue(Rc::from(bytes));
                 c.phase = Phase::WebSocket;
-                c.ws = Some(Box::new(WsSession::new(path.clone(), &cfg)));
+                c.ws = Some(Box::new(WsSession::new(path.clone())));
+                // The upgrade request's record is not reused by a WebSocket.
+                c.spare_current = None;
                 c.deadline = Instant::now() + cfg.ping_interval;
                 arm(&mut self.timers, c, slot);
                 self.ws_index.insert(c.generation, slot);
@@ -77,12 +83,17 @@ impl Reactor {
             return;
         };
         let Some(ws) = c.ws.as_mut() else { return };
-        let events = ws.feed(&c.inbuf);
+        let events = ws.feed(&c.inbuf, &self.ws_config, &mut self.ws_contexts);
         let fed = !c.inbuf.is_empty();
-        // Keep a small buffer for the next read (no allocation per message); give a large one
-        // back (an idle connection holds no more than this).
-        if c.inbuf.capacity() > 4096 {
-            c.inbuf = Vec::new();
+        // Between messages the input buffer goes back to the reactor's spares with the
+        // session's context: an idle connection holds neither, a busy one allocates neither.
+        let at_rest = !ws.holds_context();
+        if at_rest || c.inbuf.capacity() > SPARE_BUF_MAX {
+            let mut buf = std::mem::take(&mut c.inbuf);
+            if buf.capacity() <= SPARE_BUF_MAX && self.spare_bufs.len() < SPARE_BUFS {
+                buf.clear();
+                self.spare_bufs.push(buf);
+            }
         } else {
             c.inbuf.clear();
         }
@@ -147,7 +158,12 @@ impl Reactor {
             return;
         };
         let Some(ws) = c.ws.as_mut() else { return };
-        ws.close(1008, "slow consumer");
+        ws.close(
+            1008,
+            "slow consumer",
+            &self.ws_config,
+            &mut self.ws_contexts,
+        );
         let out = std::mem::take(&mut ws.output);
         c.queue(Rc::from(out));
         c.phase = Phase::Closing;
@@ -164,7 +180,12 @@ impl Reactor {
         };
         let Some(ws) = c.ws.as_mut() else { return };
         if !ws.closing {
-            ws.close(1001, "server shutting down");
+            ws.close(
+                1001,
+                "server shutting down",
+                &self.ws_config,
+                &mut self.ws_contexts,
+            );
             let out = std::mem::take(&mut ws.output);
             c.queue(Rc::from(out));
             c.deadline = Instant::now() + CLOSE_GRACE;
@@ -269,7 +290,7 @@ impl Reactor {
         if ws.closing {
             return false;
         }
-        ws.close(code, reason);
+        ws.close(code, reason, &self.ws_config, &mut self.ws_contexts);
         let out = std::mem::take(&mut ws.output);
         c.queue(Rc::from(out));
         c.deadline = Instant::now() + CLOSE_GRACE;
