@@ -123,7 +123,12 @@ fn push_timestamp(out: &mut String) {
         }
         out.push_str(&s.1);
     });
-    let _ = write!(out, ".{:03}Z", d.subsec_millis());
+    let ms = d.subsec_millis();
+    out.push('.');
+    for digit in [ms / 100, ms / 10 % 10, ms % 10] {
+        out.push((b'0' + digit as u8) as char);
+    }
+    out.push('Z');
 }
 
 /// The current time as `2026-01-02T03:04:05.678Z`.
@@ -185,11 +190,15 @@ fn render_text_rest(s: &mut String, level: Level, msg: &str, fields: &[(&str, Fi
         s.push('=');
         match *v {
             Field::Str(x) => push_text(s, x, true),
-            Field::Int(n) => {
-                let _ = write!(s, "{n}");
-            }
-            Field::Ms(x) => {
-                let _ = write!(s, "{x:.3}");
+            Field::Int(n) => push_int(s, n),
+            Field::Ms(x) => push_ms(s, x),
+            Field::Ip(std::net::IpAddr::V4(ip)) => {
+                for (i, octet) in ip.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        s.push('.');
+                    }
+                    push_int(s, i64::from(octet));
+                }
             }
             Field::Ip(ip) => {
                 let _ = write!(s, "{ip}");
@@ -198,9 +207,39 @@ fn render_text_rest(s: &mut String, level: Level, msg: &str, fields: &[(&str, Fi
     }
 }
 
+/// Appends `n` in decimal (without the formatting machinery: an access line has five numbers).
+fn push_int(out: &mut String, n: i64) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// Appends milliseconds with three decimals, as `{x:.3}` does (rounded to the nearest
+/// microsecond; ties, which a measured duration never hits exactly, may differ in the last digit).
+fn push_ms(out: &mut String, x: f64) {
+    if !(0.0..1e15).contains(&x) {
+        let _ = write!(out, "{x:.3}");
+        return;
+    }
+    let micros = (x * 1000.0).round() as u64;
+    push_int(out, (micros / 1000) as i64);
+    out.push('.');
+    let frac = micros % 1000;
+    for d in [frac / 100, frac / 10 % 10, frac % 10] {
+        out.push((b'0' + d as u8) as char);
+    }
+}
+
 /// Appends `text` with control characters escaped; as a value (`quote_if_needed`) it is quoted
 /// when empty or when it holds spaces, quotes, `=` or escapes.
 fn push_text(out: &mut String, text: &str, quote_if_needed: bool) {
+    // Most values (paths, ids, methods) are printable ASCII with nothing to quote: one copy.
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !(quote_if_needed && matches!(b, b'"' | b'=' | b'\\')))
+    {
+        out.push_str(text);
+        return;
+    }
     let needs_quotes = quote_if_needed
         && (text.is_empty()
             || text
@@ -280,6 +319,7 @@ pub fn emit_access(msg: &str, fields: &[(&str, Field)]) {
         match format() {
             // Text lines are written straight into the turn's buffer: no line is allocated.
             Format::Text => {
+                p.reserve(256); // one capacity check for the line, not one per piece
                 push_timestamp(&mut p);
                 render_text_rest(&mut p, Level::Info, msg, fields);
             }
@@ -335,6 +375,40 @@ mod tests {
             "2026-01-02T03:04:05.678Z info request path=\"/a b\\n2026 info forged\" status=200 duration_ms=0.412 empty=\"\""
         );
         assert!(!l.contains('\n'));
+    }
+
+    #[test]
+    fn numbers_and_addresses_are_written_as_format_writes_them() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for n in [0, 7, -7, 10, 99, 100, i64::MAX, i64::MIN] {
+            let mut s = String::new();
+            push_int(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        for _ in 0..20_000 {
+            let n = next() as i64 >> (next() % 64);
+            let mut s = String::new();
+            push_int(&mut s, n);
+            assert_eq!(s, n.to_string());
+            // Durations as the reactor measures them: whole nanoseconds, in milliseconds.
+            let ms = (next() % 10_000_000_000) as f64 / 1e6;
+            let mut s = String::new();
+            push_ms(&mut s, ms);
+            let micros = (ms * 1000.0).round();
+            let exact_tie = (ms * 1000.0 - (ms * 1000.0).floor() - 0.5).abs() < 1e-9;
+            if !exact_tie {
+                assert_eq!(s, format!("{ms:.3}"), "{ms} ({micros} us)");
+            }
+            let ip = std::net::IpAddr::from((next() as u32).to_be_bytes());
+            let l = render(Format::Text, TS, Level::Info, "m", &[("ip", Field::Ip(ip))]);
+            assert!(l.ends_with(&format!(" ip={ip}")), "{l}");
+        }
     }
 
     #[test]

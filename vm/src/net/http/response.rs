@@ -2,7 +2,6 @@
 //! and the table from ARO status names (`OK`, `Created`, `NotFound`...) to codes.
 
 use std::borrow::Cow;
-use std::fmt::Write;
 
 /// ARO status names → HTTP codes, the reference's table (names match case-insensitively).
 const STATUS: &[(&str, u16)] = &[
@@ -122,10 +121,19 @@ impl Response {
         date: &str,
         request_id: Option<&str>,
     ) -> Vec<u8> {
+        // Pieces are appended, not formatted: this runs once per response.
         let mut h = String::with_capacity(192 + self.body.len());
-        let _ = write!(h, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        let mut digits = itoa::Buffer::new();
+        h.push_str("HTTP/1.1 ");
+        h.push_str(digits.format(self.status));
+        h.push(' ');
+        h.push_str(reason(self.status));
+        h.push_str("\r\n");
         for (k, v) in &self.headers {
-            let _ = write!(h, "{k}: {v}\r\n");
+            h.push_str(k);
+            h.push_str(": ");
+            h.push_str(v);
+            h.push_str("\r\n");
         }
         if let Some(id) = request_id {
             if !self
@@ -133,18 +141,21 @@ impl Response {
                 .iter()
                 .any(|(k, _)| k.eq_ignore_ascii_case("x-request-id"))
             {
-                let _ = write!(h, "X-Request-ID: {id}\r\n");
+                h.push_str("X-Request-ID: ");
+                h.push_str(id);
+                h.push_str("\r\n");
             }
         }
         let no_body = self.status == 204 || self.status == 304 || self.status < 200;
         if !no_body {
-            let _ = write!(h, "Content-Length: {}\r\n", self.body.len());
+            h.push_str("Content-Length: ");
+            h.push_str(digits.format(self.body.len()));
+            h.push_str("\r\n");
         }
         // No response may be content-sniffed into HTML or script (reflected input).
-        let _ = write!(
-            h,
-            "Date: {date}\r\nServer: arovm\r\nX-Content-Type-Options: nosniff\r\n"
-        );
+        h.push_str("Date: ");
+        h.push_str(date);
+        h.push_str("\r\nServer: arovm\r\nX-Content-Type-Options: nosniff\r\n");
         h.push_str(if keep_alive {
             "Connection: keep-alive\r\n\r\n"
         } else {
