@@ -41,6 +41,7 @@ pub fn compile_sources(
         sets.extend(parsed);
     }
     app_checks(&sets, &sources, &mut diags);
+    unreachable_handlers(&sets, &mut diags);
     for r in &resources {
         let Some(path) = r.path.strip_prefix("templates/") else {
             continue;
@@ -128,6 +129,7 @@ pub fn compile_sources(
     }
     program.strings = strings.into_strings();
     program.resources = resources;
+    program.warnings = diagnostics::render_warnings(&sources, &diags);
     Ok(program)
 }
 
@@ -165,6 +167,37 @@ fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnos
             );
         } else {
             seen.insert((&fs.name, key_activity), fs.span);
+        }
+    }
+}
+
+/// Connection event handlers are chosen by a word in their name (the runtime's rule, as in the
+/// reference): a `WebSocket Event Handler` or `Socket Event Handler` whose name has none of them
+/// never runs, which is worth a warning.
+fn unreachable_handlers(sets: &[ast::FeatureSet], diags: &mut Diagnostics) {
+    for fs in sets {
+        let activity = fs.activity.to_ascii_lowercase();
+        let words: &[&str] = if activity == "websocket event handler" {
+            &["connect", "message", "disconnect"]
+        } else if activity.contains("socket event handler") && !activity.contains("websocket") {
+            &["connect", "disconnect", "data", "message", "received"]
+        } else {
+            continue;
+        };
+        let name = fs.name.to_ascii_lowercase();
+        if !words.iter().any(|w| name.contains(w)) {
+            diags.warn_hint(
+                fs.span,
+                format!(
+                    "'{}' matches no event of a {}: it never runs",
+                    fs.name, fs.activity
+                ),
+                format!(
+                    "a {} runs for the event its name contains: {}",
+                    fs.activity,
+                    words.join(", ")
+                ),
+            );
         }
     }
 }

@@ -7,7 +7,8 @@
 //! A case whose output holds timings has `expected.pattern` instead of `expected.stdout`: the
 //! same lines, where `__ANY__` stands for any text within its line.
 //! A case expecting status 2 is a negative (compile-error) case: only `arovm build` runs and its
-//! stderr is compared with `expected.stderr`. A case with `http.script` is an HTTP case (see
+//! stderr is compared with `expected.stderr`; otherwise the build's warnings lead the run's stderr.
+//! A case with `http.script` is an HTTP case (see
 //! [`http`]): the app serves on a free loopback port and the script's requests are checked.
 
 mod http;
@@ -88,10 +89,12 @@ fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
         .current_dir(case)
         .output();
     let _ = std::fs::remove_file(&arob);
+    // The build's warnings come first on stderr, as `arovm run DIR` prints them.
+    let warnings = String::from_utf8_lossy(&build.stderr).into_owned();
     match run {
         Ok(o) => Outcome {
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: without_timestamps(&String::from_utf8_lossy(&o.stderr)),
+            stderr: warnings + &without_timestamps(&String::from_utf8_lossy(&o.stderr)),
             status: o.status.code().unwrap_or(-1),
         },
         Err(e) => Outcome {

@@ -141,6 +141,8 @@ pub struct Program {
     pub http_port: u16,
     /// Routes from the contract (empty without `openapi.yaml`).
     pub routes: Vec<RouteInfo>,
+    /// The compile warnings, rendered (not written to `.arob`; empty when there are none).
+    pub warnings: String,
 }
 
 impl Program {

@@ -2,7 +2,7 @@
 
 mod render;
 
-pub use render::render;
+pub use render::{render, render_warnings};
 
 use crate::source::Span;
 
@@ -10,7 +10,7 @@ use crate::source::Span;
 /// produce an error every few bytes, and each rendering quotes its source line.
 pub const MAX_ERRORS: usize = 100;
 
-/// One compile error (arovm reports no warnings as errors).
+/// One compile error or warning.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     /// Where it happened.
@@ -28,6 +28,8 @@ pub struct Diagnostics {
     pub list: Vec<Diagnostic>,
     /// How many more were reported after `list` was full.
     pub dropped: usize,
+    /// Warnings (the first [`MAX_ERRORS`]): the program still builds unless `--deny-warnings`.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
@@ -58,7 +60,18 @@ impl Diagnostics {
         });
     }
 
-    /// True when nothing was reported.
+    /// Reports a warning with a hint.
+    pub fn warn_hint(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        if self.warnings.len() < MAX_ERRORS {
+            self.warnings.push(Diagnostic {
+                span,
+                message: message.into(),
+                hint: Some(hint.into()),
+            });
+        }
+    }
+
+    /// True when no error was reported (warnings do not count).
     pub fn is_empty(&self) -> bool {
         self.list.is_empty() && self.dropped == 0
     }

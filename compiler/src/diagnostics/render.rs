@@ -7,18 +7,52 @@ use std::fmt::Write;
 /// Source lines longer than this many characters are shown as a window around the column.
 const MAX_LINE_CHARS: usize = 160;
 
-/// Renders diagnostics as text, sorted by file and position, followed by a count line.
+/// Renders the errors (after the warnings) as text, sorted by file and position, followed by a
+/// count line.
 pub fn render(sources: &SourceMap, diags: &Diagnostics) -> String {
-    let mut sorted: Vec<&Diagnostic> = diags.list.iter().collect();
-    sorted.sort_by_key(|d| (d.span.file, d.span.lo));
     let mut out = String::new();
+    blocks(&mut out, sources, &diags.warnings, "warning");
+    blocks(&mut out, sources, &diags.list, "error");
+    let n = diags.count();
+    let _ = write!(
+        out,
+        "error: could not compile due to {n} error{}",
+        if n == 1 { "" } else { "s" }
+    );
+    if diags.dropped > 0 {
+        let _ = write!(out, " (the first {MAX_ERRORS} are shown)");
+    }
+    out.push('\n');
+    out
+}
+
+/// Renders the warnings of a compilation that succeeded ("" when there are none).
+pub fn render_warnings(sources: &SourceMap, diags: &Diagnostics) -> String {
+    let mut out = String::new();
+    if diags.warnings.is_empty() {
+        return out;
+    }
+    blocks(&mut out, sources, &diags.warnings, "warning");
+    let n = diags.warnings.len();
+    let _ = writeln!(
+        out,
+        "warning: {n} warning{} emitted",
+        if n == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// One block per diagnostic, sorted by file and position, headed `{kind}: message`.
+fn blocks(out: &mut String, sources: &SourceMap, list: &[Diagnostic], kind: &str) {
+    let mut sorted: Vec<&Diagnostic> = list.iter().collect();
+    sorted.sort_by_key(|d| (d.span.file, d.span.lo));
     for d in &sorted {
         let file = sources.file(d.span.file);
         let (line, col) = file.line_col(d.span.lo);
         let text: Vec<char> = file.line_text(line).chars().collect();
         let gutter = line.to_string().len();
         let pad = " ".repeat(gutter);
-        let _ = writeln!(out, "error: {}", d.message);
+        let _ = writeln!(out, "{kind}: {}", d.message);
         let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
         let _ = writeln!(out, "{pad} |");
         let start_col = ((col - 1) as usize).min(text.len());
@@ -64,15 +98,4 @@ pub fn render(sources: &SourceMap, diags: &Diagnostics) -> String {
         }
         out.push('\n');
     }
-    let n = diags.count();
-    let _ = write!(
-        out,
-        "error: could not compile due to {n} error{}",
-        if n == 1 { "" } else { "s" }
-    );
-    if diags.dropped > 0 {
-        let _ = write!(out, " (the first {MAX_ERRORS} are shown)");
-    }
-    out.push('\n');
-    out
 }

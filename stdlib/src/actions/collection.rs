@@ -170,7 +170,8 @@ pub(crate) fn reduce(call: &Call) -> Result<Outcome, ActionError> {
         })
         .collect();
     let out = match func.as_str() {
-        "sum" => Value::Float(nums.iter().sum()),
+        // Folded from +0.0: `Iterator::sum` of no floats is -0.0, which prints as `-0.00`.
+        "sum" => Value::Float(nums.iter().fold(0.0, |a, b| a + b)),
         "avg" | "average" => Value::Float(if nums.is_empty() {
             0.0
         } else {

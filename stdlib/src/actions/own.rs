@@ -112,7 +112,7 @@ pub(crate) fn compute(call: &Call) -> Result<Outcome, ActionError> {
             let all_int =
                 matches!(&input, Value::List(l) if l.iter().all(|x| matches!(x, Value::Int(_))));
             let r = match op.as_str() {
-                "sum" => nums.iter().sum(),
+                "sum" => nums.iter().fold(0.0, |a, b| a + b), // not `sum`: -0.0 when empty
                 "min" => nums.iter().cloned().fold(f64::INFINITY, f64::min),
                 "max" => nums.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
                 _ => {

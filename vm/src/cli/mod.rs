@@ -77,6 +77,9 @@ struct RunCmd {
     /// PEM private key of --tls-cert (AROVM_TLS_KEY)
     #[argh(option)]
     tls_key: Option<PathBuf>,
+    /// fail when the compiler reports a warning
+    #[argh(switch)]
+    deny_warnings: bool,
 }
 
 /// Run options from the flags and the environment; an invalid setting is an error at start-up.
@@ -135,6 +138,9 @@ struct BuildCmd {
     /// output file (default: app.arob in the current directory)
     #[argh(option, short = 'o')]
     output: Option<PathBuf>,
+    /// fail when the compiler reports a warning
+    #[argh(switch)]
+    deny_warnings: bool,
 }
 
 /// Report diagnostics for an app directory without running it.
@@ -144,6 +150,9 @@ struct CheckCmd {
     /// the app directory
     #[argh(positional)]
     dir: PathBuf,
+    /// fail when the compiler reports a warning
+    #[argh(switch)]
+    deny_warnings: bool,
 }
 
 /// Print an .arob file (or a compiled app directory) as readable bytecode.
@@ -162,6 +171,9 @@ struct TestCmd {
     /// the app directory
     #[argh(positional)]
     dir: PathBuf,
+    /// fail when the compiler reports a warning
+    #[argh(switch)]
+    deny_warnings: bool,
 }
 
 /// Entry point; returns the exit code.
@@ -200,6 +212,14 @@ pub fn main() -> i32 {
         );
         return 0;
     }
+    let deny = match &cli.cmd {
+        Some(Cmd::Run(r)) => r.deny_warnings,
+        Some(Cmd::Build(b)) => b.deny_warnings,
+        Some(Cmd::Check(c)) => c.deny_warnings,
+        Some(Cmd::Test(t)) => t.deny_warnings,
+        _ => false,
+    };
+    DENY_WARNINGS.store(deny, std::sync::atomic::Ordering::Relaxed);
     match cli.cmd {
         None => {
             eprintln!(
@@ -226,8 +246,10 @@ pub fn main() -> i32 {
             Err(code) => code,
         },
         Some(Cmd::Check(c)) => match compile(&c.dir) {
-            Ok(_) => {
-                println!("no issues found");
+            Ok(p) => {
+                if p.warnings.is_empty() {
+                    println!("no issues found");
+                }
                 0
             }
             Err(code) => code,
@@ -242,9 +264,12 @@ pub fn main() -> i32 {
     }
 }
 
-/// Compiles a directory, printing diagnostics on failure.
+/// `--deny-warnings` was given: a compile warning fails the build.
+static DENY_WARNINGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Compiles a directory, printing warnings, and diagnostics on failure.
 fn compile(dir: &Path) -> Result<Program, i32> {
-    compile_dir(dir).map_err(|e| match e {
+    let program = compile_dir(dir).map_err(|e| match e {
         CompileError::Io(m) => {
             eprintln!("error: {m}");
             EXIT_INPUT
@@ -253,7 +278,15 @@ fn compile(dir: &Path) -> Result<Program, i32> {
             eprint!("{text}");
             EXIT_COMPILE
         }
-    })
+    })?;
+    if !program.warnings.is_empty() {
+        eprint!("{}", program.warnings);
+        if DENY_WARNINGS.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!("error: could not compile: warnings are denied (--deny-warnings)");
+            return Err(EXIT_COMPILE);
+        }
+    }
+    Ok(program)
 }
 
 /// Loads an `.arob` file or compiles a directory.
