@@ -173,10 +173,24 @@ fn app_checks(sets: &[ast::FeatureSet], sources: &SourceMap, diags: &mut Diagnos
 
 /// Connection event handlers are chosen by a word in their name (the runtime's rule, as in the
 /// reference): a `WebSocket Event Handler` or `Socket Event Handler` whose name has none of them
-/// never runs, which is worth a warning.
+/// never runs, which is worth a warning. A legacy `StateObserver` would never run: an error.
 fn unreachable_handlers(sets: &[ast::FeatureSet], diags: &mut Diagnostics) {
     for fs in sets {
         let activity = fs.activity.to_ascii_lowercase();
+        if activity
+            .split('<')
+            .next()
+            .unwrap_or("")
+            .trim_end()
+            .ends_with("stateobserver")
+        {
+            diags.error_hint(
+                fs.span,
+                format!("'{}' feature sets are not supported", fs.activity),
+                "use a StateTransition Handler, with a guard such as <fieldName:status> or <toState:shipped>",
+            );
+            continue;
+        }
         let words: &[&str] = if activity == "websocket event handler" {
             &["connect", "message", "disconnect"]
         } else if activity.contains("socket event handler") && !activity.contains("websocket") {

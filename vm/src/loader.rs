@@ -2,6 +2,7 @@
 //! what the runtime looks up by name: a lasso reader over the string table, `Rc<str>` copies of every
 //! string (so string constants never allocate), and feature sets indexed by role.
 
+use crate::runtime::guard::{split_activity, Guard};
 use arovm_compiler::bytecode::{arob, Program};
 use lasso::{Key, Rodeo, RodeoReader, Spur};
 use std::rc::Rc;
@@ -16,6 +17,8 @@ pub struct Loaded {
     pub names: RodeoReader<Spur>,
     /// Per feature set: its code as VM instructions (see [`crate::runtime::lower`]).
     pub code: Vec<Vec<crate::runtime::lower::Ins>>,
+    /// Per feature set: the field guard of its activity (`Paid Handler<status:paid>`), if any.
+    pub guards: Vec<Option<Guard>>,
 }
 
 impl Loaded {
@@ -35,7 +38,18 @@ impl Loaded {
             strs,
             names: rodeo.into_reader(),
             code: Vec::new(),
+            guards: Vec::new(),
         };
+        loaded.guards = loaded
+            .program
+            .feature_sets
+            .iter()
+            .map(|fs| {
+                split_activity(loaded.s(fs.activity))
+                    .1
+                    .and_then(Guard::parse)
+            })
+            .collect();
         loaded.code = loaded
             .program
             .feature_sets
@@ -85,9 +99,23 @@ impl Loaded {
         })
     }
 
-    /// Handlers of a domain event: activity `<Event> Handler`, in declaration order.
+    /// Handlers of a domain event, in declaration order: activity `<Event> Handler`, with or
+    /// without a field guard (`<Event> Handler<field:value>`, see [`Loaded::guards`]). A state
+    /// transition's handlers may name the entity first (`Order StateTransition Handler`).
     pub fn handlers(&self, event: &str) -> Vec<usize> {
-        self.with_activity(&format!("{event} Handler"))
+        let plain = format!("{event} Handler");
+        let prefixed = format!(" {plain}");
+        let transition = event == "StateTransition";
+        self.program
+            .feature_sets
+            .iter()
+            .enumerate()
+            .filter(|(_, fs)| {
+                let (base, _) = split_activity(self.s(fs.activity));
+                base == plain || (transition && base.ends_with(&prefixed))
+            })
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Observers of a repository: activity `<repo> Observer`.

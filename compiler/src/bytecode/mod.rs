@@ -84,7 +84,7 @@ pub struct FeatureSetCode {
     pub name: u32,
     /// String index of the business activity.
     pub activity: u32,
-    /// Start pc of the handler guard code (ends with `JumpIfFalse` to the end), or NONE.
+    /// Pc of the `JumpIfFalse` that ends the handler guard (the guard is the code before it), or NONE.
     pub guard: u32,
     /// Local slot names (string indices); hidden temporaries use name index NONE.
     pub slots: Vec<u32>,

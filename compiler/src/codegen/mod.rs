@@ -57,9 +57,10 @@ pub(crate) fn feature_set(
     });
     let mut guard_jump = None;
     if let Some(guard) = &fs.guard {
-        g.code.guard = 0;
         g.expr(guard);
         guard_jump = Some(g.emit(Op::JumpIfFalse(0)));
+        // The guard is the code before this op: an error there skips the feature set.
+        g.code.guard = guard_jump.map_or(NONE, |j| j as u32);
     }
     let mut scope = Scope::default();
     g.block(&fs.body, &mut scope);

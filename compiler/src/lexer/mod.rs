@@ -134,6 +134,19 @@ impl<'a> Lexer<'a> {
     fn token(&mut self) {
         let lo = self.pos;
         let c = self.peek(0);
+        if c == b'<' && self.guard_follows() {
+            // A handler's field guard (`Handler<status:paid,settled;region:eu>`, ARO-0022) is one
+            // word of the header: its `;`, `.` and `,` are not the statement's.
+            let close = self.text[lo..self.end]
+                .find(['>', '\n'])
+                .map(|i| lo + i)
+                .filter(|&i| self.text.as_bytes()[i] == b'>');
+            if let Some(hi) = close {
+                self.pos = hi + 1;
+                self.push(TokenKind::Word, lo);
+                return;
+            }
+        }
         let single = |k| Some((k, 1));
         let two = |k| Some((k, 2));
         let punct = match c {
@@ -182,6 +195,18 @@ impl<'a> Lexer<'a> {
                 self.push(TokenKind::Error, lo);
             }
         }
+    }
+
+    /// `<` directly after the word `Handler` or `StateObserver` (no space): a field guard.
+    fn guard_follows(&self) -> bool {
+        self.out.last().is_some_and(|t| {
+            t.kind == TokenKind::Word
+                && t.span.hi as usize == self.pos
+                && matches!(
+                    &self.text[t.span.lo as usize..t.span.hi as usize],
+                    "Handler" | "StateObserver"
+                )
+        })
     }
 
     fn word(&mut self) {

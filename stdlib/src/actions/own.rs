@@ -449,6 +449,77 @@ pub(crate) fn update(call: &Call) -> Result<Outcome, ActionError> {
     Ok(Outcome::Bind(out))
 }
 
+/// `Accept the <transition: from_to_target> on <entity: field>` (ARO-0007 §4, ARO-0022): the
+/// entity's `field` (default `status`) must be the text `from`; it becomes `target`, the updated
+/// entity is bound (the VM also rebinds the entity's own name) and `StateTransition` is published
+/// with `fieldName`, `objectName`, `fromState`, `toState`, `entityId` (when the entity has an id)
+/// and `entity`. The object operand arrives without its path applied.
+pub(crate) fn accept(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
+    let written = match call.result.spec() {
+        Some(s) if s.contains("_to_") || !call.result.name.contains("_to_") => s,
+        _ => call.result.name,
+    };
+    let Some((from, to)) = written
+        .split_once("_to_")
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains("_to_"))
+    else {
+        return Err(ActionError::new(if written.contains("_to_") {
+            format!("Invalid value '{written}' for state transition. Valid values: from_to_target")
+        } else {
+            format!(
+                "Invalid value '{}:{written}' for state transition. Valid values: <transition: from_to_target>",
+                call.result.name
+            )
+        }));
+    };
+    let object = call
+        .clause(&["on"])
+        .ok_or_else(|| ActionError::new("Accept needs the entity: 'on <entity: field>'"))?;
+    let field = object.spec().unwrap_or("status");
+    let Some(Value::Object(entity)) = &object.value else {
+        return Err(match &object.value {
+            None => ActionError::new(format!("Undefined variable: '{}'", object.name)),
+            Some(_) => ActionError::new(format!(
+                "Property '{field}' not found on type '{}'",
+                object.name
+            )),
+        });
+    };
+    let current = match entity.get(field) {
+        Some(Value::Str(s)) => s.clone(),
+        _ => {
+            return Err(ActionError::new(format!(
+                "Property '{field}' not found on type '{}'",
+                object.name
+            )))
+        }
+    };
+    if &*current != from {
+        return Err(ActionError::new(format!(
+            "Cannot accept state {from}->{to} on {}: {field}. Current state is \"{current}\".",
+            object.name
+        )));
+    }
+    let mut updated = (**entity).clone();
+    updated.insert(Rc::from(field), Value::str(to));
+    let updated = Value::Object(Rc::new(updated));
+    let mut payload: Vec<(Rc<str>, Value)> = vec![
+        (Rc::from("fieldName"), Value::str(field)),
+        (Rc::from("objectName"), Value::str(object.name)),
+        (Rc::from("fromState"), Value::str(from)),
+        (Rc::from("toState"), Value::str(to)),
+    ];
+    if let Some(id) = entity.get("id") {
+        payload.push((
+            Rc::from("entityId"),
+            Value::str(&crate::value::to_display(id)),
+        ));
+    }
+    payload.push((Rc::from("entity"), updated.clone()));
+    host.emit("StateTransition", Value::object(payload));
+    Ok(Outcome::Bind(updated))
+}
+
 /// `Merge the <new: base> with <source>` / `Merge the <target> with <source>`.
 pub(crate) fn merge(call: &Call) -> Result<Outcome, ActionError> {
     let source = call.object_value()?;

@@ -159,6 +159,37 @@ pub(crate) fn emit(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionEr
     Ok(Outcome::Nothing)
 }
 
+/// `Notify the <target> with <message>` (ARO-0007 §2.4; `Alert`, `Signal`): one
+/// `NotificationSent` per item of the target (a list notifies each element, in order; an unbound
+/// target notifies nobody) with `message`, `target` (the target's name), the item under the
+/// target's name and under `user`.
+pub(crate) fn notify(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
+    let message = match call.object() {
+        Some(o) => match &o.value {
+            Some(Value::Str(s)) => Value::Str(s.clone()),
+            Some(v) => Value::str(&to_display(v)),
+            None => Value::str(o.name),
+        },
+        None => Value::str(""),
+    };
+    let target = call.result.name;
+    let items: Vec<Value> = match &call.result.value {
+        Some(Value::List(l)) => l.iter().cloned().collect(),
+        Some(v) => vec![v.clone()],
+        None => Vec::new(),
+    };
+    for item in items {
+        let payload = Value::object(vec![
+            (Rc::from("message"), message.clone()),
+            (Rc::from("target"), Value::str(target)),
+            (Rc::from(target), item.clone()),
+            (Rc::from("user"), item),
+        ]);
+        host.emit("NotificationSent", payload);
+    }
+    Ok(Outcome::Nothing)
+}
+
 /// `Store the <x> into the <name-repository>`: lists store element by element; observers fire.
 pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
     // `Store the <saved: item> into ...` stores `item` and binds `saved`.

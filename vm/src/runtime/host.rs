@@ -122,7 +122,10 @@ impl HostState {
         let mut out = Vec::new();
         for (name, payload) in self.events.drain(..) {
             for h in prog.handlers(&name) {
-                out.push((h, payload.clone()));
+                let admitted = prog.guards[h].as_ref().is_none_or(|g| g.admits(&payload));
+                if admitted {
+                    out.push((h, payload.clone()));
+                }
             }
         }
         for (repo, ev) in self.changes.drain(..) {

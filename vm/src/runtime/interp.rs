@@ -70,7 +70,7 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                     continue;
                 }
                 Ok(false) => fused.first(&fs.code, at),
-                Err(e) => return Halt::Failed(e),
+                Err(e) => return guard_or_fail(fs, at, e),
             },
         };
         let r: Result<(), RuntimeError> = match op {
@@ -349,9 +349,18 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
             }
         };
         if let Err(e) = r {
-            return Halt::Failed(e);
+            return guard_or_fail(fs, at, e);
         }
     }
+}
+
+/// An error in a handler's `when` guard (a payload without the field it reads) means the
+/// handler does not apply: it ends quietly, as in the reference. Elsewhere the fiber fails.
+fn guard_or_fail(fs: &FeatureSetCode, at: usize, e: RuntimeError) -> Halt {
+    if fs.guard != NONE && (at as u32) < fs.guard {
+        return Halt::Finished(None);
+    }
+    Halt::Failed(e)
 }
 
 /// A bound local without qualifiers: the common operand, read without the general lookup.

@@ -4,6 +4,7 @@ pub mod app;
 pub mod context;
 pub mod error;
 pub mod fiber;
+pub mod guard;
 pub mod host;
 pub mod interp;
 pub mod lower;

@@ -334,7 +334,7 @@ impl<'p> Scheduler<'p> {
                 self.fibers[id] = Some(fiber);
                 let mut ids = Vec::new();
                 for (fs, payload) in children {
-                    let env = vec![(Rc::from("event"), payload)];
+                    let env = handler_env(payload);
                     let child = self.spawn(fs, env);
                     self.ready.pop_back();
                     if let Some(c) = self.fibers[child].as_mut() {
@@ -482,4 +482,27 @@ impl<'p> Scheduler<'p> {
             f.quiet = true;
         }
     }
+}
+
+/// A handler's variables: `event` (the payload) and, as bare names, the payload's fields and
+/// those of a notified item (`user`), so `when <age> >= 16` reads the item's `age` (the Guide's
+/// rule for handler guards). Names bound in the handler itself take precedence.
+fn handler_env(payload: Value) -> Vec<(Rc<str>, Value)> {
+    let mut env = vec![(Rc::from("event"), payload.clone())];
+    if let Value::Object(o) = &payload {
+        let item = match o.get("user") {
+            Some(Value::Object(u)) if o.get("target").is_some() => Some(u.clone()),
+            _ => None,
+        };
+        for (k, v) in o
+            .entries
+            .iter()
+            .chain(item.iter().flat_map(|u| u.entries.iter()))
+        {
+            if !env.iter().any(|(n, _)| n == k) {
+                env.push((k.clone(), v.clone()));
+            }
+        }
+    }
+    env
 }

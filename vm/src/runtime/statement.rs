@@ -118,7 +118,9 @@ pub(super) fn action(
         .clauses
         .iter()
         .map(|c| {
-            let mut o = operand(cx, f, &c.arg, true, false);
+            // Accept reads the entity whole: its qualifier names the state field.
+            let whole = id == catalog::ActionId::Accept && prog.s(c.word) == "on";
+            let mut o = operand(cx, f, &c.arg, !whole, false);
             o.article = c.article;
             (prog.s(c.word), o)
         })
@@ -151,6 +153,9 @@ pub(super) fn action(
         Ok(Outcome::Bind(v)) => {
             if let Some(e) = too_large(cx, fs, st, &v) {
                 return Err(e);
+            }
+            if id == catalog::ActionId::Accept {
+                rebind_entity(prog, f, fs, st, &v);
             }
             if result_slot != NONE {
                 f.slots[result_slot as usize] = Some(v);
@@ -192,6 +197,30 @@ pub(super) fn action(
         return Ok(Some(Halt::WaitChildren(spawned)));
     }
     Ok(None)
+}
+
+/// After `Accept`, the entity's own name holds the updated entity too (in this feature set).
+fn rebind_entity(
+    prog: &crate::loader::Loaded,
+    f: &mut Fiber,
+    fs: &FeatureSetCode,
+    st: &arovm_compiler::bytecode::StmtInfo,
+    v: &Value,
+) {
+    let entity = st.clauses.iter().find_map(|c| match c.arg {
+        Arg::Desc(d) if prog.s(c.word) == "on" => Some(&fs.descs[d as usize]),
+        _ => None,
+    });
+    let Some(desc) = entity else { return };
+    if desc.slot != NONE {
+        f.slots[desc.slot as usize] = Some(v.clone());
+        return;
+    }
+    let name = &prog.strs[desc.base as usize];
+    match f.env.iter_mut().find(|(k, _)| k == name) {
+        Some(entry) => entry.1 = v.clone(),
+        None => f.env.push((name.clone(), v.clone())),
+    }
 }
 
 /// The reference's `Trace:` entries: the result and object names (bases and specifiers) that are
