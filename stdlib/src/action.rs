@@ -247,6 +247,8 @@ pub trait Host {
     fn emit(&mut self, event: &str, payload: Value);
     /// The current time as an ISO-8601 UTC string.
     fn now(&mut self) -> String;
+    /// The current time in seconds since the Unix epoch.
+    fn unix_seconds(&mut self) -> f64;
     /// A fresh unique id (uppercase UUID form).
     fn new_id(&mut self) -> String;
     /// The in-memory repositories.

@@ -4,10 +4,15 @@
 //! Equality lookups (a `Store` finding the row with the same `id`, `name` or `key`; `Retrieve …
 //! where <field> is <v>`) go through per-field indexes built on first use and kept up to date by
 //! every store, so they cost O(1) instead of a scan; a delete drops the indexes (rebuilt lazily).
+//!
+//! Limits (the Guide's repository memory limits): `maxSize` evicts the oldest row when a store
+//! adds one past it (O(rows) per eviction: meant for logs and caches of modest size); `ttl` hides
+//! rows older than that many seconds from every read.
 
 use crate::value::{equals, Object, Value};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 /// A value's equality class: two values that `equals` calls equal always have the same key
 /// (numbers and numeric strings by their f64, `true`/`"true"` alike); values with the same key
@@ -75,6 +80,12 @@ pub struct Repository {
     pub rows: Rc<Vec<Value>>,
     /// Equality indexes by field name, built on first use.
     indexes: HashMap<Rc<str>, FieldIndex>,
+    /// `maxSize`: a store past it evicts the oldest row.
+    max_size: Option<usize>,
+    /// `ttl`: rows older than this are not read.
+    ttl: Option<Duration>,
+    /// With a `ttl`: when each row was stored (parallel to `rows`).
+    born: Vec<Instant>,
 }
 
 impl Repository {
@@ -106,8 +117,19 @@ impl Repository {
             .collect()
     }
 
-    /// Appends a row, indexing it.
-    fn push(&mut self, row: Value) {
+    /// True when row `i` is older than the repository's `ttl`.
+    fn expired(&self, i: usize, now: Option<Instant>) -> bool {
+        match (self.ttl, self.born.get(i), now) {
+            (Some(ttl), Some(&born), Some(now)) => now.saturating_duration_since(born) > ttl,
+            _ => false,
+        }
+    }
+
+    /// Appends a row stored at `now` (kept only with a `ttl`), indexing it.
+    fn push(&mut self, row: Value, now: Option<Instant>) {
+        if let (Some(_), Some(now)) = (self.ttl, now) {
+            self.born.push(now);
+        }
         let i = self.rows.len();
         for (field, idx) in self.indexes.iter_mut() {
             if let Some(k) = row.member(field).as_ref().and_then(key_of) {
@@ -142,6 +164,11 @@ impl Repository {
 #[derive(Debug, Default)]
 pub struct Repositories {
     map: HashMap<String, Repository>,
+    /// The clock `ttl` is measured with, given by the host (the stdlib reads no clock itself);
+    /// without one a `ttl` cannot be configured.
+    clock: Option<fn() -> Instant>,
+    /// Some repository has a `ttl` (reads consult the clock only then).
+    ttl_used: bool,
 }
 
 fn id_of(v: &Value) -> Option<Value> {
@@ -152,6 +179,25 @@ fn id_of(v: &Value) -> Option<Value> {
 }
 
 impl Repositories {
+    /// Empty repositories whose `ttl`s are measured with `clock`.
+    pub fn with_clock(clock: fn() -> Instant) -> Repositories {
+        Repositories {
+            clock: Some(clock),
+            ..Default::default()
+        }
+    }
+
+    /// The time now by the host's clock, when some repository has a `ttl` (else never read).
+    fn now(&self) -> Option<Instant> {
+        self.clock.filter(|_| self.ttl_used).map(|c| c())
+    }
+
+    /// The time a store into `name` happens, when that repository has a `ttl`.
+    fn ttl_clock(&self, name: &str) -> Option<Instant> {
+        let ttl = self.map.get(name).and_then(|r| r.ttl);
+        ttl.and(self.clock).map(|c| c())
+    }
+
     /// Every repository's name and number of entries (metrics).
     pub fn sizes(&self) -> impl Iterator<Item = (&str, usize)> {
         self.map.iter().map(|(k, r)| (k.as_str(), r.rows.len()))
@@ -167,12 +213,75 @@ impl Repositories {
         self.map.get(name).map_or(&[], |r| r.rows.as_slice())
     }
 
-    /// The rows of a repository as a list value (O(1); empty if it never existed).
+    /// The rows of a repository as a list value (O(1) without a `ttl`; empty if it never
+    /// existed).
     pub fn list(&self, name: &str) -> Value {
         match self.map.get(name) {
+            Some(r) if r.ttl.is_some() => {
+                let now = self.now();
+                Value::list(
+                    (0..r.rows.len())
+                        .filter(|&i| !r.expired(i, now))
+                        .map(|i| r.rows[i].clone())
+                        .collect(),
+                )
+            }
             Some(r) => Value::List(r.rows.clone()),
             None => Value::list(Vec::new()),
         }
+    }
+
+    /// `Configure the <name-repository: maxSize|ttl> with N`: sets a limit (ttl in seconds).
+    pub fn configure(&mut self, name: &str, setting: &str, value: &Value) -> Result<(), String> {
+        let number = match value {
+            Value::Int(n) if *n >= 0 => *n as f64,
+            Value::Float(f) if *f >= 0.0 && f.is_finite() => *f,
+            other => {
+                return Err(format!(
+                "Invalid value '{}' for repository {setting}: a non-negative number is required",
+                crate::value::to_display(other)
+            ))
+            }
+        };
+        let clock = self.clock;
+        if setting == "ttl" && clock.is_some() {
+            self.ttl_used = true;
+        }
+        let repo = self.get(name);
+        match setting {
+            "maxSize" => repo.max_size = Some(number as usize),
+            "ttl" => {
+                let Some(clock) = clock else {
+                    return Err("a repository ttl needs the runtime's clock".into());
+                };
+                if repo.ttl.is_none() {
+                    // Rows already stored count from now.
+                    repo.born = vec![clock(); repo.rows.len()];
+                }
+                repo.ttl = Some(Duration::from_secs_f64(number));
+            }
+            other => {
+                return Err(format!(
+                    "Unsupported repository setting '{other}'. Supported: maxSize, ttl"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// After a store created a row: the oldest row, removed, when the repository is now over its
+    /// `maxSize`.
+    pub fn evict_over_limit(&mut self, name: &str) -> Option<Value> {
+        let repo = self.map.get_mut(name)?;
+        let max = repo.max_size?;
+        if repo.rows.len() <= max || repo.rows.is_empty() {
+            return None;
+        }
+        repo.indexes.clear(); // positions move: rebuilt on the next lookup
+        if !repo.born.is_empty() {
+            repo.born.remove(0);
+        }
+        Some(Rc::make_mut(&mut repo.rows).remove(0))
     }
 
     /// Stores one item; objects without `id` get `new_id`. Returns the stored value, the change,
@@ -183,6 +292,7 @@ impl Repositories {
         item: Value,
         new_id: impl FnOnce() -> String,
     ) -> (Value, Change, Option<Value>) {
+        let now = self.ttl_clock(name);
         let repo = self.get(name);
         match item {
             Value::Object(ref o) => {
@@ -194,7 +304,7 @@ impl Repositories {
                         let old = repo.replace(i, item.clone());
                         return (item, Change::Updated, Some(old));
                     }
-                    repo.push(item.clone());
+                    repo.push(item.clone(), now);
                     return (item, Change::Created, None);
                 }
                 // No id: a row with the same `name` (else `key`) is updated in place (upsert).
@@ -219,14 +329,14 @@ impl Repositories {
                     ordered.insert(k, v);
                 }
                 let v = Value::Object(Rc::new(ordered));
-                repo.push(v.clone());
+                repo.push(v.clone(), now);
                 (v, Change::Created, None)
             }
             other => {
                 if repo.rows.iter().any(|r| equals(r, &other)) {
                     return (other, Change::Unchanged, None);
                 }
-                repo.push(other.clone());
+                repo.push(other.clone(), now);
                 (other, Change::Created, None)
             }
         }
@@ -234,17 +344,25 @@ impl Repositories {
 
     /// Rows whose `field` equals `v`, in insertion order (through the field's index).
     pub fn equal(&mut self, name: &str, field: &str, v: &Value) -> Vec<Value> {
+        let now = self.now();
         let repo = self.get(name);
-        repo.positions(field, v)
+        let positions = repo.positions(field, v);
+        positions
             .into_iter()
+            .filter(|&i| !repo.expired(i, now))
             .map(|i| repo.rows[i].clone())
             .collect()
     }
 
     /// Rows whose `field` satisfies `pred`.
     pub fn matching(&self, name: &str, field: &str, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
-        self.rows(name)
-            .iter()
+        let Some(repo) = self.map.get(name) else {
+            return Vec::new();
+        };
+        let now = self.now();
+        (0..repo.rows.len())
+            .filter(|&i| !repo.expired(i, now))
+            .map(|i| &repo.rows[i])
             .filter(|r| r.member(field).is_some_and(|v| pred(&v)))
             .cloned()
             .collect()
@@ -256,6 +374,8 @@ impl Repositories {
         repo.indexes.clear(); // positions move: rebuilt on the next lookup
         let rows = Rc::make_mut(&mut repo.rows);
         let mut removed = Vec::new();
+        let mut kept = Vec::with_capacity(repo.born.len());
+        let mut i = 0;
         rows.retain(|r| {
             let hit = match filter {
                 None => true,
@@ -263,9 +383,15 @@ impl Repositories {
             };
             if hit {
                 removed.push(r.clone());
+            } else if let Some(&b) = repo.born.get(i) {
+                kept.push(b);
             }
+            i += 1;
             !hit
         });
+        if !repo.born.is_empty() {
+            repo.born = kept;
+        }
         removed
     }
 }

@@ -402,6 +402,22 @@ impl Gen<'_> {
         });
     }
 
+    /// An expression operand as the error quotes it: its source text (one line, at most 60
+    /// characters), never an internal placeholder.
+    fn expr_text(&self, e: &Expr) -> String {
+        let file = self.sources.file(e.span.file);
+        let text = file
+            .text
+            .get(e.span.lo as usize..e.span.hi as usize)
+            .unwrap_or("the expression");
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one_line.chars().count() > 60 {
+            format!("{}...", one_line.chars().take(57).collect::<String>())
+        } else {
+            one_line
+        }
+    }
+
     /// The two lines runtime errors quote: `Cannot verb the r prep the o.` and `<Verb> the <r> ...`.
     fn statement_text(&self, a: &ActionStmt) -> String {
         let verb_l = a.verb.to_ascii_lowercase();
@@ -416,6 +432,18 @@ impl Gen<'_> {
             ""
         };
         match obj {
+            Some(
+                c @ crate::ast::Clause {
+                    value: Operand::Expr(e),
+                    ..
+                },
+            ) => {
+                let o = self.expr_text(e);
+                format!(
+                    "Cannot {verb_l} the {result} {} {o}{guard}.\n<{}> the <{result}> {} {o}{guard}.",
+                    c.word, a.verb, c.word
+                )
+            }
             Some(c) => {
                 let o = operand_name(&c.value);
                 format!(

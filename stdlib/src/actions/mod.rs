@@ -24,7 +24,7 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Compare => own::compare(call),
         Transform => own::transform(call),
         Create => own::create(call, host),
-        Update => own::update(call),
+        Update => own::update(call, host),
         Accept => own::accept(call, host),
         Merge => own::merge(call),
         Delete => request::delete(call, host),

@@ -424,8 +424,18 @@ pub(crate) fn transform(call: &Call) -> Result<Outcome, ActionError> {
 }
 
 /// `Update the <x[: field]> with <value>`: rebinding; a field qualifier sets one key.
-pub(crate) fn update(call: &Call) -> Result<Outcome, ActionError> {
+pub(crate) fn update(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
     let new = call.object_value()?;
+    if let (true, Some(setting)) = (
+        call.result.name.ends_with("-repository"),
+        call.result.spec(),
+    ) {
+        // `Configure the <name-repository: maxSize|ttl> with N`: a limit, not a row.
+        host.repos()
+            .configure(call.result.name, setting, &new)
+            .map_err(ActionError::new)?;
+        return Ok(Outcome::Nothing);
+    }
     let entity = call.result.value.clone();
     let out = match (entity.as_ref(), call.result.spec()) {
         (Some(Value::Object(o)), Some(field)) => {

@@ -84,7 +84,10 @@ pub(crate) fn retrieve(call: &Call, host: &mut dyn Host) -> Result<Outcome, Acti
     let rows: Vec<Value> = match (where_equals(call), where_clause(call)) {
         (Some((field, v)), _) => host.repos().equal(repo, field, &v),
         (None, Some((field, pred))) => host.repos().matching(repo, field, pred),
-        (None, None) => host.repos().rows(repo).to_vec(),
+        (None, None) => match &host.repos().list(repo) {
+            Value::List(l) => l.to_vec(),
+            _ => Vec::new(),
+        },
     };
     let spec = call.object().and_then(|o| o.spec());
     let out = if let Some(s) = spec.and_then(|s| element(&rows, s)) {

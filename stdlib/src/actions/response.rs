@@ -159,6 +159,20 @@ pub(crate) fn emit(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionEr
     Ok(Outcome::Nothing)
 }
 
+/// Publishes `<repo> Evicted` for a row `maxSize` pushed out (handlers:
+/// `(Name: <repo> Evicted Handler)`), with `evictedItem`, `repositoryName`, `reason` and
+/// `timestamp` (Unix seconds).
+fn evicted(host: &mut dyn Host, repo: &str, row: Value) {
+    let now = host.unix_seconds();
+    let payload = Value::object(vec![
+        (Rc::from("evictedItem"), row),
+        (Rc::from("repositoryName"), Value::str(repo)),
+        (Rc::from("reason"), Value::str("maxSize")),
+        (Rc::from("timestamp"), Value::Float(now)),
+    ]);
+    host.emit(&format!("{repo} Evicted"), payload);
+}
+
 /// `Notify the <target> with <message>` (ARO-0007 §2.4; `Alert`, `Signal`): one
 /// `NotificationSent` per item of the target (a list notifies each element, in order; an unbound
 /// target notifies nobody) with `message`, `target` (the target's name), the item under the
@@ -217,6 +231,11 @@ pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionE
         // An id is made only for an object that brings none (most stores in a hot loop do).
         let id = matches!(&item, Value::Object(o) if o.get("id").is_none()).then(|| host.new_id());
         let (stored, change, old) = host.repos().store(repo, item, || id.unwrap_or_default());
+        if change == Change::Created {
+            if let Some(gone) = host.repos().evict_over_limit(repo) {
+                evicted(host, repo, gone);
+            }
+        }
         let kind = match change {
             Change::Created => "created",
             Change::Updated => "updated",

@@ -92,8 +92,9 @@ impl RuntimeError {
             } => {
                 let activity = &origin.0;
                 let (cannot, stmt) = text.split_once('\n').unwrap_or((text, text));
+                let place = &origin.1;
                 let mut s = format!(
-                    "Runtime error: Runtime Error: {cannot}\n  Feature: {feature}\n  Business Activity: {activity}\n  Statement: {stmt}"
+                    "Runtime error: Runtime Error: {cannot}\n  Feature: {feature}\n  Business Activity: {activity}\n  Statement: {stmt}\n  At: {place}"
                 );
                 if !trace.is_empty() {
                     s.push_str("\n          Trace:");

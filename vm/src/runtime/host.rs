@@ -80,7 +80,7 @@ impl Default for HostState {
             feature: Rc::from(""),
             activity: Rc::from(""),
             trace: None,
-            repos: Repositories::default(),
+            repos: Repositories::with_clock(std::time::Instant::now),
             events: Vec::new(),
             changes: Vec::new(),
             template: None,
@@ -195,6 +195,12 @@ impl Host for HostState {
 
     fn now(&mut self) -> String {
         self.now_iso()
+    }
+
+    fn unix_seconds(&mut self) -> f64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
     }
 
     fn new_id(&mut self) -> String {
