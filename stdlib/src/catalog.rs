@@ -37,7 +37,7 @@ macro_rules! actions {
 }
 
 actions! {
-    Extract: Request = ["extract", "parse", "get"],
+    Extract: Request = ["extract", "get"],
     Retrieve: Request = ["retrieve", "fetch", "load", "find"],
     Receive: Request = ["receive"],
     Read: Request = ["read"],
@@ -78,6 +78,8 @@ actions! {
     Given: Own = ["given"],
     Include: Response = ["include", "embed", "insert"],
     Assert: Response = ["then", "assert"],
+    // Last, so the ids before it keep their numbers in existing `.arob` files.
+    Parse: Own = ["parse"],
 }
 
 /// Looks up a verb case-insensitively; returns its id and role.

@@ -20,6 +20,12 @@ const REBINDING_VERBS: &[&str] = &[
     "configure",
 ];
 
+/// Reference verbs arovm knows of but does not implement, with the hint their error gets.
+const NOT_SUPPORTED: &[(&str, &str)] = &[(
+    "parsehtml",
+    "ParseHtml (HTML parsing, ARO-0011) is not supported by arovm",
+)];
+
 fn full_name(d: &Descriptor) -> String {
     if d.specifiers.is_empty() {
         d.base.clone()
@@ -255,11 +261,16 @@ impl Gen<'_> {
         let Some((id, role)) = catalog::lookup(&a.verb) else {
             let mut known: Vec<&str> = catalog::verbs().collect();
             known.sort();
-            let close = known
-                .iter()
-                .find(|v| v.len() > 2 && a.verb.to_ascii_lowercase().starts_with(&v[..3]))
-                .map(|v| format!("did you mean '{}{}'?", v[..1].to_ascii_uppercase(), &v[1..]))
-                .unwrap_or_else(|| "see the action reference for the verbs arovm knows".into());
+            let lower = a.verb.to_ascii_lowercase();
+            let close = if let Some(&(_, why)) = NOT_SUPPORTED.iter().find(|(v, _)| *v == lower) {
+                why.to_string()
+            } else {
+                known
+                    .iter()
+                    .find(|v| v.len() > 2 && lower.starts_with(&v[..3]))
+                    .map(|v| format!("did you mean '{}{}'?", v[..1].to_ascii_uppercase(), &v[1..]))
+                    .unwrap_or_else(|| "see the action reference for the verbs arovm knows".into())
+            };
             self.diags.error_hint(
                 a.verb_span,
                 format!("Unknown action verb: '{}'", a.verb),

@@ -1,6 +1,7 @@
 //! Dispatch: [`ActionId`] → the function of its family module.
 
 mod collection;
+pub mod link_header;
 mod own;
 mod request;
 mod response;
@@ -15,6 +16,7 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
     use ActionId::*;
     match id {
         Extract => request::extract(call),
+        Parse => request::parse(call),
         Retrieve => request::retrieve(call, host),
         Receive | Read => request::passthrough(call),
         Request => request::http(call),

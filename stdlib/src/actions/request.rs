@@ -1,5 +1,5 @@
-//! Request actions (external → internal): Extract (with ARO-0038 list access), Retrieve and Delete on
-//! repositories, and pass-through readers.
+//! Request actions (external → internal): Extract (with ARO-0038 list access), Parse (Link
+//! headers), Retrieve and Delete on repositories, and pass-through readers.
 
 use super::{where_clause, where_equals};
 use crate::action::{ActionError, Call, Host, Outcome};
@@ -63,6 +63,36 @@ pub(crate) fn extract(call: &Call) -> Result<Outcome, ActionError> {
         _ => v.clone(),
     };
     Ok(Outcome::Bind(out))
+}
+
+/// `Parse the <r: link-header> from the <src>`: an RFC 8288 `Link` header value (a string) →
+/// `{rel: url}` (see [`super::link_header::parse`]; a later duplicate rel wins). `link-header`
+/// (any case) is the only parse type, as in the reference; `from` the only preposition.
+pub(crate) fn parse(call: &Call) -> Result<Outcome, ActionError> {
+    let prep = call.prep();
+    if call.object().is_some() && prep != "from" {
+        return Err(ActionError::new(format!(
+            "Invalid preposition '{prep}' for action 'Parse'. Expected: [from]"
+        )));
+    }
+    let kind = call.result.spec().unwrap_or("");
+    if kind.to_lowercase() != "link-header" {
+        return Err(ActionError::new(format!(
+            "Invalid value '{kind}' for parse type. Valid values: link-header"
+        )));
+    }
+    let v = call.object_value()?;
+    let Value::Str(header) = &v else {
+        return Err(ActionError::new(format!(
+            "Type mismatch: expected 'String', got '{}'",
+            v.type_name()
+        )));
+    };
+    let links = super::link_header::parse(header)
+        .into_iter()
+        .map(|(rel, url)| (Rc::from(rel), Value::str(url)))
+        .collect();
+    Ok(Outcome::Bind(Value::object(links)))
 }
 
 fn repo_name<'a>(call: &'a Call) -> Option<&'a str> {
