@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod lexer;
 pub mod parser;
 pub mod source;
+pub mod store_files;
 pub mod template;
 
 use bytecode::{Program, Resource};
@@ -62,6 +63,7 @@ pub fn compile_sources(
             },
         });
     }
+    let seeds = store_files::seeds(&resources, &mut sources, &mut diags);
     let mut strings = codegen::Interner::default();
     let mut program = Program::default();
     for fs in &sets {
@@ -129,6 +131,7 @@ pub fn compile_sources(
     }
     program.strings = strings.into_strings();
     program.resources = resources;
+    program.resources.extend(seeds);
     program.warnings = diagnostics::render_warnings(&sources, &diags);
     Ok(program)
 }
@@ -279,6 +282,7 @@ pub fn compile_dir(dir: &Path) -> Result<Program, CompileError> {
         (main(&a.0), &a.0).cmp(&(main(&b.0), &b.0))
     });
     resources.sort_by(|a: &Resource, b| a.path.cmp(&b.path));
+    writable_stores(dir, &resources)?;
     let mut program = compile_sources(aro, resources)?;
     relative_file_names(&mut program, dir);
     Ok(program)
@@ -304,6 +308,28 @@ fn relative_file_names(program: &mut Program, root: &Path) {
             }
         };
     }
+}
+
+/// ARO-0073 makes a `.store` file with the other-write bit writable (changes written back);
+/// arovm does not write store files back yet, so such a file is refused instead of silently
+/// losing the app's writes.
+fn writable_stores(dir: &Path, resources: &[Resource]) -> Result<(), CompileError> {
+    use std::os::unix::fs::PermissionsExt;
+    for r in resources {
+        if store_files::repository_name(&r.path).is_none() {
+            continue;
+        }
+        let mode = std::fs::metadata(dir.join(&r.path)).map_or(0, |m| m.permissions().mode());
+        if mode & 0o002 != 0 {
+            return Err(CompileError::Diagnostics(format!(
+                "error: {} has the other-write permission set: writable store files (changes \
+                 written back, ARO-0073) are not supported by arovm\n  = hint: chmod o-w {} to \
+                 use it as read-only seed data\nerror: could not compile due to 1 error\n",
+                r.path, r.path
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn walk(

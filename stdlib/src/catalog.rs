@@ -82,6 +82,38 @@ actions! {
     Parse: Own = ["parse"],
 }
 
+/// The operations `Compute the <name: op>` knows (besides date offsets such as `+7d`); any
+/// other qualifier binds the input unchanged, as in the reference, and the compiler warns.
+pub const COMPUTE_OPERATIONS: &[&str] = &[
+    "length",
+    "count",
+    "uppercase",
+    "lowercase",
+    "trim",
+    "hash",
+    "clip",
+    "take",
+    "intersect",
+    "difference",
+    "union",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "average",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "reverse",
+    "unique",
+    "first",
+    "last",
+    "date",
+    "format",
+    "identity",
+];
+
 /// Looks up a verb case-insensitively; returns its id and role.
 pub fn lookup(verb: &str) -> Option<(ActionId, Role)> {
     let lower = verb.to_ascii_lowercase();

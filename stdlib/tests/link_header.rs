@@ -102,3 +102,24 @@ proptest! {
         prop_assert_eq!(got, want, "header: {:?}", header);
     }
 }
+
+/// Found by the fuzz smoke run: a lone quote after `rel=` gives an empty rel (kept, as
+/// `rel=""` is), and every URL is still a slice of the input.
+#[test]
+fn a_lone_quote_rel_is_an_empty_rel() {
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/regressions/link_header/empty-rel-after-lone-quote"
+    ))
+    .unwrap();
+    let text = String::from_utf8_lossy(&input);
+    let pairs = arovm_stdlib::actions::link_header::parse(&text);
+    assert!(!pairs.is_empty());
+    for (rel, url) in &pairs {
+        assert!(!url.is_empty());
+        assert!(text.contains(url));
+        assert!(rel.is_empty() || text.contains(rel));
+    }
+    let lone = arovm_stdlib::actions::link_header::parse("<https://x.test/e>; rel=\"");
+    assert_eq!(lone, vec![("", "https://x.test/e")]);
+}

@@ -279,6 +279,9 @@ impl Gen<'_> {
             return;
         };
         let lower = a.verb.to_ascii_lowercase();
+        if id == catalog::ActionId::Compute {
+            self.check_compute_operation(a);
+        }
         let binds = matches!(role, Role::Request | Role::Own | Role::Server);
         if binds && !REBINDING_VERBS.contains(&lower.as_str()) {
             if let Operand::Desc(d) = &a.result {
@@ -411,6 +414,30 @@ impl Gen<'_> {
             arg: Arg::Expr,
             article: false,
         });
+    }
+
+    /// `Compute the <x: op>` with an `op` Compute does not know binds the input unchanged (the
+    /// reference's rule): almost always a typo, so a warning.
+    fn check_compute_operation(&mut self, a: &ActionStmt) {
+        let Operand::Desc(d) = &a.result else { return };
+        let Some(op) = d.specifiers.first() else {
+            return;
+        };
+        let lower = op.to_ascii_lowercase();
+        if op.starts_with(['+', '-']) || catalog::COMPUTE_OPERATIONS.contains(&lower.as_str()) {
+            return;
+        }
+        self.diags.warn_hint(
+            d.span,
+            format!(
+                "Unknown computation '{op}': Compute binds <{}> to its input unchanged",
+                d.base
+            ),
+            format!(
+                "Compute knows {} and date offsets such as +7d",
+                catalog::COMPUTE_OPERATIONS.join(", ")
+            ),
+        );
     }
 
     /// An expression operand as the error quotes it: its source text (one line, at most 60

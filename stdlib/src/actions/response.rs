@@ -72,9 +72,18 @@ pub(crate) fn log(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionErr
         let filters = o.specs.clone();
         return print_template(call, host, &filters);
     }
-    let text = match &call.result.value {
-        Some(v) => to_display(v),
-        None => call.result.name.to_string(),
+    let text = match (&call.result.value, call.clause(&["with"])) {
+        (Some(v), _) => to_display(v),
+        // The older form `Log the <startup: message> for the <console> with "text"`.
+        (None, Some(with)) => with.require().map(|v| to_display(&v))?,
+        (None, None) => {
+            return Err(ActionError::new(
+                call.result
+                    .missing
+                    .clone()
+                    .unwrap_or_else(|| format!("Undefined variable: {}", call.result.name)),
+            ))
+        }
     };
     let to_err = call
         .object()

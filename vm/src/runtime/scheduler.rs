@@ -59,7 +59,7 @@ pub struct Scheduler<'p> {
 impl<'p> Scheduler<'p> {
     /// A scheduler for `prog`.
     pub fn new(prog: &'p Loaded) -> Self {
-        Scheduler {
+        let mut s = Scheduler {
             prog,
             globals: IdMap::default(),
             host: HostState::observing(
@@ -82,6 +82,31 @@ impl<'p> Scheduler<'p> {
             tracked: IdSet::default(),
             endings: IdMap::default(),
             finished: Vec::new(),
+        };
+        s.seed_repositories();
+        s
+    }
+
+    /// Fills repositories from the app's `.store` files (ARO-0073) before anything runs.
+    fn seed_repositories(&mut self) {
+        use arovm_stdlib::action::Host;
+        let prefix = arovm_compiler::store_files::PREFIX;
+        for r in &self.prog.program.resources {
+            let Some(repo) = r.path.strip_prefix(prefix) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&r.bytes);
+            let Some(seed) = arovm_stdlib::value::from_json(&text) else {
+                continue;
+            };
+            let Value::List(rows) = &seed else { continue };
+            for row in rows.iter() {
+                let id = matches!(row, Value::Object(o) if o.get("id").is_none())
+                    .then(|| self.host.new_id());
+                self.host
+                    .repos
+                    .store(repo, row.clone(), || id.unwrap_or_default());
+            }
         }
     }
 
