@@ -119,3 +119,42 @@ fn help_of_an_arob_file_lists_the_operator_flags() {
         assert!(out.contains(&format!("  {flag}")), "{flag} missing: {out}");
     }
 }
+
+/// Compile warnings go to stderr and the app still builds; `--deny-warnings` makes them fail the
+/// build with exit 2, for every command that compiles.
+#[test]
+fn deny_warnings_turns_a_warning_into_a_failed_build() {
+    let main = "(Application-Start: Warned) {\n    Create the <xs> with [1, 2].\n    Compute the <n: lenght> from the <xs>.\n    Return an <OK: status> for the <application>.\n}\n";
+    let dir = app("deny-warnings", &[("main.aro", main)]);
+    let d = dir.to_str().unwrap();
+    let out = std::env::temp_dir().join(format!("deny-{}.arob", std::process::id()));
+    let o = out.to_str().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_arovm"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let built = run(&["build", d, "-o", o]);
+    assert_eq!(built.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        err.contains("warning: Unknown computation 'lenght'"),
+        "{err}"
+    );
+    for args in [
+        &["build", d, "-o", o, "--deny-warnings"][..],
+        &["run", d, "--deny-warnings"],
+        &["check", d, "--deny-warnings"],
+        &["test", d, "--deny-warnings"],
+    ] {
+        let r = run(args);
+        assert_eq!(r.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            err.contains("warnings are denied (--deny-warnings)"),
+            "{args:?}: {err}"
+        );
+    }
+    let _ = std::fs::remove_file(&out);
+}
