@@ -6,9 +6,11 @@ use crate::ast::{ActionStmt, BinOp, Descriptor, Expr, ExprKind, Operand, Stmt};
 use crate::bytecode::{Arg, BinCode, ClauseInfo, Op, StmtInfo, NONE};
 use arovm_stdlib::catalog::{self, Role};
 
-/// Verbs allowed to rebind an existing name (the reference's list).
+/// Verbs allowed to rebind an existing name (the reference's list), and `compare`, which reads
+/// its result operand and binds `comparison` instead.
 const REBINDING_VERBS: &[&str] = &[
     "accept",
+    "compare",
     "update",
     "modify",
     "change",

@@ -161,7 +161,8 @@ pub(super) fn action(
                 f.slots[result_slot as usize] = Some(v);
             }
         }
-        Ok(Outcome::BindAs(_, _)) | Ok(Outcome::Nothing) => {}
+        Ok(Outcome::BindAs(name, v)) => bind_named(prog, f, fs, &name, v),
+        Ok(Outcome::Nothing) => {}
         Ok(Outcome::Return(r)) => return Ok(Some(Halt::Finished(Some(r)))),
         Ok(Outcome::Suspend(req, v)) => {
             // Response actions (Send, Broadcast, Include, ...) bind nothing when they resume.
@@ -197,6 +198,25 @@ pub(super) fn action(
         return Ok(Some(Halt::WaitChildren(spawned)));
     }
     Ok(None)
+}
+
+/// Binds `name` (not the statement's result) in this fiber: its slot when the feature set has
+/// one, else a fiber variable (`Compare` binds `comparison`).
+fn bind_named(
+    prog: &crate::loader::Loaded,
+    f: &mut Fiber,
+    fs: &FeatureSetCode,
+    name: &str,
+    v: Value,
+) {
+    if let Some(i) = fs.slots.iter().position(|&s| prog.s(s) == name) {
+        f.slots[i] = Some(v);
+        return;
+    }
+    match f.env.iter_mut().find(|(k, _)| &**k == name) {
+        Some(entry) => entry.1 = v,
+        None => f.env.push((std::rc::Rc::from(name), v)),
+    }
 }
 
 /// After `Accept`, the entity's own name holds the updated entity too (in this feature set).
