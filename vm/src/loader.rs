@@ -103,8 +103,6 @@ impl Loaded {
     /// without a field guard (`<Event> Handler<field:value>`, see [`Loaded::guards`]). A state
     /// transition's handlers may name the entity first (`Order StateTransition Handler`).
     pub fn handlers(&self, event: &str) -> Vec<usize> {
-        let plain = format!("{event} Handler");
-        let prefixed = format!(" {plain}");
         let transition = event == "StateTransition";
         self.program
             .feature_sets
@@ -112,7 +110,10 @@ impl Loaded {
             .enumerate()
             .filter(|(_, fs)| {
                 let (base, _) = split_activity(self.s(fs.activity));
-                base == plain || (transition && base.ends_with(&prefixed))
+                // `<Event> Handler`, or `<Entity> StateTransition Handler` (no allocation per emit).
+                base.strip_suffix(" Handler")
+                    .and_then(|b| b.strip_suffix(event))
+                    .is_some_and(|head| head.is_empty() || (transition && head.ends_with(' ')))
             })
             .map(|(i, _)| i)
             .collect()

@@ -228,18 +228,11 @@ fn rebind_entity(
     v: &Value,
 ) {
     let entity = st.clauses.iter().find_map(|c| match c.arg {
-        Arg::Desc(d) if prog.s(c.word) == "on" => Some(&fs.descs[d as usize]),
+        Arg::Desc(d) if prog.s(c.word) == "on" => Some(fs.descs[d as usize].base),
         _ => None,
     });
-    let Some(desc) = entity else { return };
-    if desc.slot != NONE {
-        f.slots[desc.slot as usize] = Some(v.clone());
-        return;
-    }
-    let name = &prog.strs[desc.base as usize];
-    match f.env.iter_mut().find(|(k, _)| k == name) {
-        Some(entry) => entry.1 = v.clone(),
-        None => f.env.push((name.clone(), v.clone())),
+    if let Some(base) = entity {
+        bind_named(prog, f, fs, prog.s(base), v.clone());
     }
 }
 
