@@ -20,17 +20,11 @@ fuzz_target!(|data: &[u8]| {
         .next()
         .and_then(|l| l.trim().parse().ok())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let headers: Vec<(String, String)> = lines
+    let headers: Vec<(&str, &str)> = lines
         .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .map(|(k, v)| (k.trim(), v.trim()))
         .collect();
-    let req = Request {
-        method: "GET".into(),
-        target: "/ws".into(),
-        minor: 1,
-        headers,
-        body: Vec::new(),
-    };
+    let req = Request::new("GET", "/ws", 1, &headers);
     // A peer that is not trusted is always the client, whatever the headers say.
     let client = client_address(&req, peer, &trusted);
     if !trusted.iter().any(|c| c.contains(peer)) {

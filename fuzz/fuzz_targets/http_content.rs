@@ -37,19 +37,14 @@ fuzz_target!(|data: &[u8]| {
         None => (rest, &[][..]),
     };
     let target = String::from_utf8_lossy(target).into_owned();
-    let mut headers = vec![("Host".to_string(), "x".to_string())];
+    let mut headers = vec![("Host", "x")];
     if let Some(ct) = TYPES[sel as usize % TYPES.len()] {
-        headers.push(("Content-Type".to_string(), ct.to_string()));
+        headers.push(("Content-Type", ct));
     }
-    let req = Request {
-        method: "POST".into(),
-        target,
-        minor: 1,
-        headers,
-        body: body.to_vec(),
-    };
+    let mut req = Request::new("POST", &target, 1, &headers);
+    req.body = body.to_vec();
 
-    let raw_query = req.target.split_once('?').map_or("", |(_, q)| q);
+    let raw_query = req.target().split_once('?').map_or("", |(_, q)| q);
     render(&parse_query(raw_query));
     if let Ok(v) = parse_body(&req) {
         render(&v);

@@ -107,13 +107,7 @@ fuzz_target!(|data: &[u8]| {
         };
         match router.route(method, trimmed) {
             Routed::Handler { params, arrays, .. } => {
-                let req = Request {
-                    method: method.to_string(),
-                    target: target.to_string(),
-                    minor: 1,
-                    headers: vec![("Host".into(), "x".into())],
-                    body: Vec::new(),
-                };
+                let req = Request::new(method, target, 1, &[("Host", "x")]);
                 let _ = request_env(&req, &params, &arrays, "127.0.0.1");
             }
             Routed::MethodNotAllowed(allowed) => assert!(!allowed.is_empty()),

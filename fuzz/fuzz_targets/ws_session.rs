@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let mut ws_input = data;
     if let Ok(Parsed::Complete(req, used)) = parse(data, &Limits::default()) {
         let _ = wants_upgrade(&req);
-        path = req.target.split('?').next().unwrap_or("/").to_string();
+        path = req.path().to_string();
         let same_site = check(&req, &path, &cfg(Vec::new()));
         let any = check(&req, &path, &cfg(vec!["*".into()]));
         let listed = check(&req, &path, &cfg(vec!["http://localhost:8080".into()]));

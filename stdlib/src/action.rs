@@ -3,6 +3,7 @@
 
 use crate::repository::Repositories;
 use crate::value::Value;
+use std::rc::Rc;
 
 /// An operand's specifiers.
 pub type Specs<'a> = smallvec::SmallVec<[&'a str; 2]>;
@@ -121,7 +122,7 @@ pub struct Response {
     /// The object's name (`startup` in `for the <startup>`).
     pub reason: String,
     /// Data entries (key, value), unsorted.
-    pub data: Vec<(String, Value)>,
+    pub data: Vec<(Rc<str>, Value)>,
     /// The `with` value as given (an HTTP response body).
     pub value: Option<Value>,
 }

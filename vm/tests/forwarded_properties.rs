@@ -8,13 +8,11 @@ use proptest::prelude::*;
 use std::net::{IpAddr, Ipv4Addr};
 
 fn request(headers: Vec<(String, String)>) -> Request {
-    Request {
-        method: "GET".into(),
-        target: "/".into(),
-        minor: 1,
-        headers,
-        body: Vec::new(),
-    }
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    Request::new("GET", "/", 1, &pairs)
 }
 
 proptest! {

@@ -33,7 +33,9 @@ fn by_pieces(input: &[u8], cuts: &[usize]) -> Result<Vec<(String, String, Vec<u8
             assert!(used <= buf.len(), "consumed more than it was given");
             buf.drain(..used);
             match progress {
-                Progress::Complete(r) => out.push((r.method, r.target, r.body)),
+                Progress::Complete(r) => {
+                    out.push((r.method().to_string(), r.target().to_string(), r.body))
+                }
                 Progress::Partial { .. } => break,
             }
         }

@@ -81,7 +81,7 @@ pub(crate) fn log(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionErr
                 call.result
                     .missing
                     .clone()
-                    .unwrap_or_else(|| format!("Undefined variable: {}", call.result.name)),
+                    .unwrap_or_else(|| format!("Undefined variable: '{}'", call.result.name)),
             ))
         }
     };
@@ -99,7 +99,7 @@ pub(crate) fn ret(call: &Call) -> Result<Outcome, ActionError> {
     let value = with.and_then(|o| o.value.clone());
     match (with, value.clone()) {
         // `with the <x>`: reported under its own name, as a named object.
-        (Some(o), Some(v)) if o.article => data.push((o.name.to_string(), v)),
+        (Some(o), Some(v)) if o.article => data.push((Rc::from(o.name), v)),
         (_, Some(v)) => push_data(&mut data, "value", v),
         _ => {}
     }
@@ -112,7 +112,7 @@ pub(crate) fn ret(call: &Call) -> Result<Outcome, ActionError> {
         if !o.is_expr && !matches!(o.name, "status" | "response" | "application") {
             if let Some(v) = &o.value {
                 // A named object is reported under its own name (`order.id`, ...).
-                data.push((o.name.to_string(), v.clone()));
+                data.push((Rc::from(o.name), v.clone()));
             }
         }
     }
@@ -124,19 +124,19 @@ pub(crate) fn ret(call: &Call) -> Result<Outcome, ActionError> {
     }))
 }
 
-fn push_data(data: &mut Vec<(String, Value)>, name: &str, v: Value) {
+fn push_data(data: &mut Vec<(Rc<str>, Value)>, name: &str, v: Value) {
     match &v {
         Value::Object(o) => {
             for (k, x) in &o.entries {
-                data.push((k.to_string(), x.clone()));
+                data.push((k.clone(), x.clone()));
             }
         }
-        Value::List(_) => data.push(("data".into(), Value::str(&crate::value::to_json(&v)))),
+        Value::List(_) => data.push((Rc::from("data"), Value::str(&crate::value::to_json(&v)))),
         Value::Str(s) if s.trim_start().starts_with('{') => match crate::value::from_json(s) {
             Some(obj @ Value::Object(_)) => push_data(data, name, obj),
-            _ => data.push((name.to_string(), v.clone())),
+            _ => data.push((Rc::from(name), v.clone())),
         },
-        _ => data.push((name.to_string(), v.clone())),
+        _ => data.push((Rc::from(name), v.clone())),
     }
 }
 

@@ -19,6 +19,18 @@ pub fn to_json_wire(v: &Value) -> String {
     out
 }
 
+/// Serializes object members given in key order, each key once, like [`to_json_wire`]
+/// serializes an object (a response built without an intermediate object).
+pub fn to_json_wire_members(members: &[(Rc<str>, Value)]) -> String {
+    let mut out = String::with_capacity(64);
+    out.push('{');
+    for (i, (k, item)) in members.iter().enumerate() {
+        write_member(i, k, item, &mut out, true, 0);
+    }
+    out.push('}');
+    out
+}
+
 /// A JSON string literal with serde_json's escapes (`"`, `\\`, control characters; non-ASCII
 /// raw), plus `\/` on the wire. Written straight into `out`: no allocation per string.
 fn write_str(s: &str, out: &mut String, wire: bool) {

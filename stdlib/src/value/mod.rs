@@ -6,7 +6,7 @@ mod json;
 mod ops;
 
 pub use display::{describe_into, format_float, format_float_log, to_description, to_display};
-pub use json::{from_json, to_json, to_json_wire};
+pub use json::{from_json, to_json, to_json_wire, to_json_wire_members};
 pub use ops::{compare, equals, truthy};
 
 use std::rc::Rc;
@@ -24,6 +24,13 @@ pub struct Object {
 }
 
 impl Object {
+    /// An empty object with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Object {
+        Object {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.entries

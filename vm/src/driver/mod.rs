@@ -338,9 +338,9 @@ impl Driver<'_> {
                 id,
             } => {
                 crate::reactor::fault_injection(&req, "driver");
-                let head_only = req.method == "HEAD";
+                let head_only = req.method() == "HEAD";
                 let keep_alive = req.keep_alive() && !self.shutting_down;
-                let path = req.target.split('?').next().unwrap_or("/").to_string();
+                let path = req.path().to_string();
                 let respond = |r: &mut Option<Reactor>, resp: Response| {
                     if let Some(r) = r.as_mut() {
                         r.respond(conn, &resp, head_only, keep_alive);
@@ -350,11 +350,7 @@ impl Driver<'_> {
                     "" => "/",
                     p => p,
                 };
-                let method = if head_only {
-                    "GET"
-                } else {
-                    req.method.as_str()
-                };
+                let method = if head_only { "GET" } else { req.method() };
                 match self.router.route(method, trimmed) {
                     Routed::Handler { fs, params, arrays } => {
                         if let Some(r) = self.reactor.as_mut() {

@@ -4,7 +4,7 @@
 
 use crate::net::http::response::{code_of, Response};
 use crate::runtime::scheduler::Ending;
-use arovm_stdlib::value::{from_json, to_json_wire, Object, Value};
+use arovm_stdlib::value::{from_json, to_json_wire, to_json_wire_members, Value};
 use std::rc::Rc;
 
 /// Names whose value a bare `Return` reports when it carries no data (reference).
@@ -21,20 +21,21 @@ const EXTENSIONS: &[(&str, &str)] = &[
     (".svg", "image/svg+xml"),
 ];
 
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>, depth: usize) {
+/// Appends `v` under `key`, objects flattened into dotted keys (`order.id`).
+fn flatten(key: &Rc<str>, v: &Value, out: &mut Vec<(Rc<str>, Value)>, depth: usize) {
     match v {
         // Deeper levels stay one value (serialized with its own bound on nesting).
         Value::Object(o) if !o.entries.is_empty() && depth < arovm_stdlib::value::MAX_NESTING => {
             for (k, x) in &o.entries {
-                let key = if prefix.is_empty() {
-                    k.to_string()
+                let key = if key.is_empty() {
+                    k.clone()
                 } else {
-                    format!("{prefix}.{k}")
+                    Rc::from(format!("{key}.{k}"))
                 };
                 flatten(&key, x, out, depth + 1);
             }
         }
-        other => out.push((prefix.to_string(), other.clone())),
+        other => out.push((key.clone(), other.clone())),
     }
 }
 
@@ -110,11 +111,9 @@ pub(super) fn build(ending: Ending, path: &str, program_strings: &[Rc<str>]) -> 
         }
         Ending::Done(Some(r), vars, rendered) => {
             let status = code_of(&r.status);
-            let mut data: Vec<(String, Value)> = Vec::new();
+            let mut data: Vec<(Rc<str>, Value)> = Vec::new();
             for (k, v) in &r.data {
-                let mut flat = Vec::new();
-                flatten(k, v, &mut flat, 0);
-                data.extend(flat);
+                flatten(k, v, &mut data, 0);
             }
             if data.is_empty() {
                 let found = FALLBACK_NAMES.iter().find_map(|n| {
@@ -127,7 +126,7 @@ pub(super) fn build(ending: Ending, path: &str, program_strings: &[Rc<str>]) -> 
                         Value::Str(_) => v,
                         other => Value::str(&arovm_stdlib::value::to_description(other)),
                     };
-                    data.push(("value".into(), text));
+                    data.push((Rc::from("value"), text));
                 }
             }
             if let [(_, Value::Str(s))] = data.as_slice() {
@@ -160,22 +159,32 @@ pub(super) fn build(ending: Ending, path: &str, program_strings: &[Rc<str>]) -> 
                     body: Vec::new(),
                 };
             }
-            let mut o = Object::default();
             if data.is_empty() {
-                o.insert(Rc::from("status"), Value::str(&r.status));
+                data.push((Rc::from("status"), Value::str(&r.status)));
                 if !r.reason.is_empty() && r.reason != "_expression_" {
-                    o.insert(Rc::from("reason"), Value::str(&r.reason));
+                    data.push((Rc::from("reason"), Value::str(&r.reason)));
                 }
             }
-            for (k, v) in data {
+            for (_, v) in data.iter_mut() {
                 // Strings holding JSON (lists flattened by Return) go back out as JSON.
-                let v = match &v {
-                    Value::Str(s) if s.starts_with(['{', '[']) => from_json(s).unwrap_or(v),
-                    _ => v,
-                };
-                o.insert(Rc::from(k), v);
+                if let Value::Str(s) = v {
+                    if s.starts_with(['{', '[']) {
+                        if let Some(parsed) = from_json(s) {
+                            *v = parsed;
+                        }
+                    }
+                }
             }
-            Response::json(status, to_json_wire(&Value::Object(Rc::new(o))))
+            // Key order, each key once (the last value wins, as an object insert does).
+            data.sort_by(|a, b| a.0.cmp(&b.0));
+            data.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    std::mem::swap(&mut later.1, &mut kept.1);
+                }
+                same
+            });
+            Response::json(status, to_json_wire_members(&data))
         }
     }
 }

@@ -109,10 +109,9 @@ impl Reactor {
             })
         });
         cur.method.clear();
-        cur.method.push_str(&req.method);
+        cur.method.push_str(req.method());
         cur.path.clear();
-        cur.path
-            .push_str(req.target.split('?').next().unwrap_or("/"));
+        cur.path.push_str(req.path());
         cur.id = id.clone();
         cur.at = self.now;
         cur.route = None;

@@ -137,8 +137,8 @@ impl Reactor {
                             generation: c.generation,
                         };
                         if c.admin {
-                            let path = req.target.split('?').next().unwrap_or("/").to_string();
-                            let method = req.method.clone();
+                            let path = req.path().to_string();
+                            let method = req.method().to_string();
                             let keep_alive = req.keep_alive();
                             self.inbound.push(Inbound::Admin {
                                 conn,

@@ -20,7 +20,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 impl Reactor {
     /// Answers an upgrade request: 101 and a session, or the error response.
     pub(super) fn upgrade(&mut self, slot: usize, req: Request) {
-        let path = req.target.split('?').next().unwrap_or("/").to_string();
+        let path = req.path().to_string();
         let date = self.date();
         let cfg = self.ws_config.clone();
         if self.begin_request(slot, &req).is_none() {

@@ -13,8 +13,8 @@ use arovm_stdlib::value::Value;
 
 /// Why a descriptor has no value.
 pub(super) enum Missing {
-    /// The base name is not bound.
-    Variable(String),
+    /// The base name is not bound (the program's interned name).
+    Variable(std::rc::Rc<str>),
     /// A qualifier step found nothing: (key, type of the value it was applied to).
     Member(String, &'static str),
     /// A qualifier `<metrics>` does not support: the reason, naming the supported ones.
@@ -114,7 +114,13 @@ impl Ctx<'_> {
             self.metrics.value(&path).map_err(Missing::Unsupported)?
         } else {
             let Some(v) = self.base(f, d) else {
-                return Err(Missing::Variable(self.prog.s(d.base).to_string()));
+                return Err(Missing::Variable(
+                    self.prog
+                        .strs
+                        .get(d.base as usize)
+                        .cloned()
+                        .unwrap_or_else(|| "".into()),
+                ));
             };
             v
         };

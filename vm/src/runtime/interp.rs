@@ -107,9 +107,8 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
             Op::Object(shape) => {
                 let keys = &fs.shapes[shape as usize];
                 let at = f.stack.len().saturating_sub(keys.len());
-                let vals = f.stack.split_off(at);
-                let mut o = Object::default();
-                for (k, v) in keys.iter().zip(vals) {
+                let mut o = Object::with_capacity(keys.len());
+                for (k, v) in keys.iter().zip(f.stack.drain(at..)) {
                     o.insert(cx.prog.strs[*k as usize].clone(), v);
                 }
                 f.stack.push(Value::Object(Rc::new(o)));

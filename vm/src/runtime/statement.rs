@@ -88,6 +88,9 @@ pub(super) fn action(
                                 unsupported.get_or_insert_with(|| why.clone());
                                 (None, Some(why))
                             }
+                            // An unbound name: `Operand::require` words it (no text built
+                            // for the result operand of every statement).
+                            Err(Missing::Variable(_)) => (None, None),
                             Err(e) => (None, Some(e.action_text())),
                         }
                     } else {

@@ -107,7 +107,7 @@ pub fn request_env(
     arrays: &[String],
     remote: &str,
 ) -> Result<Vec<(Rc<str>, Value)>, HttpError> {
-    let (path, raw_query) = req.target.split_once('?').unwrap_or((&req.target, ""));
+    let (path, raw_query) = req.target().split_once('?').unwrap_or((req.target(), ""));
     let mut query = parse_query(raw_query);
     if !arrays.is_empty() {
         // Declared array parameters: every occurrence (`?t=a&t=b`) or a comma list (`?t=a,b`).
@@ -134,8 +134,8 @@ pub fn request_env(
     // `headers` keep the client's spelling (the reference); `headerParameters` are lowercased.
     let mut headers = Object::default();
     let mut lower = Object::default();
-    for (k, v) in &req.headers {
-        headers.insert(Rc::from(k.as_str()), Value::str(v));
+    for (k, v) in req.headers() {
+        headers.insert(Rc::from(k), Value::str(v));
         lower.insert(Rc::from(k.to_ascii_lowercase()), Value::str(v));
     }
     let headers = Value::Object(Rc::new(headers));
@@ -148,7 +148,7 @@ pub fn request_env(
     );
     let body = parse_body(req)?;
     let request = Value::object(vec![
-        (Rc::from("method"), Value::str(&req.method)),
+        (Rc::from("method"), Value::str(req.method())),
         (Rc::from("path"), Value::str(&percent_decode(path, false))),
         (Rc::from("headers"), headers.clone()),
         (Rc::from("query"), query.clone()),

@@ -89,10 +89,9 @@ pub fn client_address(req: &Request, peer: IpAddr, trusted: &[Cidr]) -> IpAddr {
         return peer;
     }
     let forwarded: Vec<&str> = req
-        .headers
-        .iter()
+        .headers()
         .filter(|(k, _)| k.eq_ignore_ascii_case("forwarded"))
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v)
         .collect();
     let hops: Vec<Option<IpAddr>> = if !forwarded.is_empty() {
         forwarded
@@ -101,8 +100,7 @@ pub fn client_address(req: &Request, peer: IpAddr, trusted: &[Cidr]) -> IpAddr {
             .map(forwarded_for)
             .collect()
     } else {
-        req.headers
-            .iter()
+        req.headers()
             .filter(|(k, _)| k.eq_ignore_ascii_case("x-forwarded-for"))
             .flat_map(|(_, v)| v.split(','))
             .map(|h| node_address(h.trim()))
@@ -161,16 +159,7 @@ mod tests {
     use super::*;
 
     fn req(headers: &[(&str, &str)]) -> Request {
-        Request {
-            method: "GET".into(),
-            target: "/".into(),
-            minor: 1,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: Vec::new(),
-        }
+        Request::new("GET", "/", 1, headers)
     }
 
     fn ip(s: &str) -> IpAddr {

@@ -5,29 +5,84 @@
 use super::body::ChunkedDecoder;
 use super::errors::HttpError;
 use crate::reactor::limits::Limits;
+use smallvec::SmallVec;
 
-/// A parsed request.
+/// A byte range of [`Request`]'s text.
+type Span = (u32, u32);
+
+/// A parsed request. The method, target and every header name and value sit back to back in
+/// one string (one allocation per request head, none per header).
 #[derive(Clone, Debug, Default)]
 pub struct Request {
-    /// Method (`GET`).
-    pub method: String,
-    /// Request target as sent (`/users/7?x=1`).
-    pub target: String,
+    text: String,
+    method: Span,
+    target: Span,
+    headers: SmallVec<[(Span, Span); 8]>,
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub minor: u8,
-    /// Headers in order, names as sent.
-    pub headers: Vec<(String, String)>,
     /// The decoded body.
     pub body: Vec<u8>,
 }
 
 impl Request {
+    /// A request from its parts (tests, fuzz targets and the parser).
+    pub fn new(method: &str, target: &str, minor: u8, headers: &[(&str, &str)]) -> Request {
+        let len = method.len()
+            + target.len()
+            + headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>();
+        let mut r = Request {
+            text: String::with_capacity(len),
+            minor,
+            ..Request::default()
+        };
+        r.method = r.push(method);
+        r.target = r.push(target);
+        for (k, v) in headers {
+            let h = (r.push(k), r.push(v));
+            r.headers.push(h);
+        }
+        r
+    }
+
+    fn push(&mut self, part: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(part);
+        (start, self.text.len() as u32)
+    }
+
+    fn at(&self, (a, b): Span) -> &str {
+        &self.text[a as usize..b as usize]
+    }
+
+    /// Method (`GET`).
+    pub fn method(&self) -> &str {
+        self.at(self.method)
+    }
+
+    /// Request target in origin form (`/users/7?x=1`).
+    pub fn target(&self) -> &str {
+        self.at(self.target)
+    }
+
+    /// The path part of the target (before `?`).
+    pub fn path(&self) -> &str {
+        let t = self.target();
+        t.split_once('?').map_or(t, |(p, _)| p)
+    }
+
+    /// Headers in order, names as sent, values trimmed.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.headers.iter().map(|&(k, v)| (self.at(k), self.at(v)))
+    }
+
     /// A header value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
+        self.headers()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Whether the connection stays open after this request.
@@ -211,26 +266,32 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Request)>, H
     if head_len > limits.max_head {
         return Err(HttpError::HeadTooLarge);
     }
-    let method = req.method.unwrap_or("GET").to_string();
-    let target = origin_form(req.path.unwrap_or("/"))?;
+    let method = req.method.unwrap_or("GET");
+    let path = req.path.unwrap_or("/");
     let minor = req.version.unwrap_or(1);
-    let mut hs = Vec::with_capacity(req.headers.len());
+    let mut len = method.len() + path.len() + 1;
+    for h in req.headers.iter() {
+        len += h.name.len() + h.value.len();
+    }
+    if len > u32::MAX as usize {
+        return Err(HttpError::HeadTooLarge);
+    }
+    let mut request = Request {
+        text: String::with_capacity(len),
+        minor,
+        ..Request::default()
+    };
+    request.method = request.push(method);
+    request.target = origin_form(&mut request, path)?;
     for h in req.headers.iter() {
         let v = std::str::from_utf8(h.value)
             .map_err(|_| HttpError::BadRequest("header value is not UTF-8"))?;
-        hs.push((h.name.to_string(), v.trim().to_string()));
+        let span = (request.push(h.name), request.push(v.trim()));
+        request.headers.push(span);
     }
-    let request = Request {
-        method,
-        target,
-        minor,
-        headers: hs,
-        body: Vec::new(),
-    };
     if minor >= 1 {
         let hosts = request
-            .headers
-            .iter()
+            .headers()
             .filter(|(k, _)| k.eq_ignore_ascii_case("host"))
             .count();
         if hosts != 1 {
@@ -261,27 +322,32 @@ fn version_error(buf: &[u8]) -> HttpError {
     }
 }
 
-/// The target in origin form: an absolute-form target (`http://host/path?q`, as sent to
-/// proxies) is routed by its path.
-fn origin_form(target: &str) -> Result<String, HttpError> {
-    let lower = target
-        .get(..8)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let rest = if lower.starts_with("http://") {
+/// Appends the target in origin form to `req`'s text: an absolute-form target
+/// (`http://host/path?q`, as sent to proxies) is routed by its path.
+fn origin_form(req: &mut Request, target: &str) -> Result<Span, HttpError> {
+    let starts = |scheme: &str| {
+        (target.as_bytes())
+            .get(..scheme.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(scheme.as_bytes()))
+    };
+    let rest = if starts("http://") {
         &target[7..]
-    } else if lower.starts_with("https://") {
+    } else if starts("https://") {
         &target[8..]
     } else {
-        return Ok(target.to_string());
+        return Ok(req.push(target));
     };
     if rest.is_empty() || rest.starts_with('/') {
         return Err(HttpError::BadRequest("absolute-form target without a host"));
     }
     Ok(match rest.find(['/', '?']) {
-        Some(i) if rest.as_bytes()[i] == b'/' => rest[i..].to_string(),
-        Some(i) => format!("/{}", &rest[i..]),
-        None => "/".to_string(),
+        Some(i) if rest.as_bytes()[i] == b'/' => req.push(&rest[i..]),
+        Some(i) => {
+            let (start, _) = req.push("/");
+            let (_, end) = req.push(&rest[i..]);
+            (start, end)
+        }
+        None => req.push("/"),
     })
 }
 
@@ -291,7 +357,7 @@ fn body_framing(req: &Request, limits: &Limits) -> Result<Option<Framing>, HttpE
     let mut codings: Vec<String> = Vec::new();
     let mut te_seen = false;
     let mut length: Option<usize> = None;
-    for (k, v) in &req.headers {
+    for (k, v) in req.headers() {
         if k.eq_ignore_ascii_case("transfer-encoding") {
             te_seen = true;
             codings.extend(
@@ -360,7 +426,7 @@ mod tests {
         ));
         match p(b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /next") {
             Ok(Parsed::Complete(r, n)) => {
-                assert_eq!(r.target, "/a?b=1");
+                assert_eq!(r.target(), "/a?b=1");
                 assert_eq!(n, 32);
                 assert!(r.keep_alive());
             }
@@ -508,7 +574,7 @@ mod tests {
         ] {
             let r = format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
             match p(r.as_bytes()) {
-                Ok(Parsed::Complete(req, _)) => assert_eq!(req.target, want),
+                Ok(Parsed::Complete(req, _)) => assert_eq!(req.target(), want),
                 other => panic!("{target}: {other:?}"),
             }
         }
@@ -541,6 +607,6 @@ mod tests {
         }
         assert_eq!(done.len(), 2);
         assert_eq!(done[0].body.len(), 1000);
-        assert_eq!(done[1].target, "/next");
+        assert_eq!(done[1].target(), "/next");
     }
 }

@@ -122,7 +122,7 @@ impl Response {
         request_id: Option<&str>,
     ) -> Vec<u8> {
         // Pieces are appended, not formatted: this runs once per response.
-        let mut h = String::with_capacity(192 + self.body.len());
+        let mut h = String::with_capacity(256 + self.body.len());
         let mut digits = itoa::Buffer::new();
         h.push_str("HTTP/1.1 ");
         h.push_str(digits.format(self.status));

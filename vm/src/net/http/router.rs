@@ -114,7 +114,7 @@ impl Router {
 
     /// Routes `method path` (path without the query string).
     pub fn route(&self, method: &str, path: &str) -> Routed {
-        let parts: Vec<&str> = split(path).collect();
+        let parts: smallvec::SmallVec<[&str; 16]> = split(path).collect();
         let mut allowed = Vec::new();
         for r in &self.routes {
             if r.segs.len() != parts.len() {
