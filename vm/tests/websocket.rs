@@ -85,6 +85,18 @@ fn echo_and_clean_close_echoes_the_code() {
 }
 
 #[test]
+fn a_json_message_forwarded_unchanged_goes_out_as_the_bytes_that_came_in() {
+    let server = server("ws-forward");
+    let mut c = ws(&server);
+    // Extract parses the text into an object (the handler could read its fields); sending
+    // that object on unchanged sends the client's own bytes: spacing, key order and `/`
+    // unescaped, where a re-serialization would give `{"a":"x\/y","b":[1,2]}`.
+    let text = "{ \"b\": [1, 2],  \"a\": \"x/y\" }";
+    c.send(Message::text(text)).unwrap();
+    assert_eq!(c.read().unwrap(), Message::text(text));
+}
+
+#[test]
 fn broadcast_from_http_reaches_every_client_once_serialized() {
     let server = server("ws-broadcast");
     let mut clients: Vec<_> = (0..5).map(|_| ws(&server)).collect();

@@ -3,7 +3,7 @@
 
 use super::{where_clause, where_equals};
 use crate::action::{ActionError, Call, Host, Outcome};
-use crate::value::{from_json, Value};
+use crate::value::{from_json, keep_json_source, Value};
 use std::rc::Rc;
 
 /// ARO-0038 element access: `first`, `last`, `N` (0 = last), `A-B` ranges, `A,B,C` picks.
@@ -46,7 +46,8 @@ pub(crate) fn extract(call: &Call) -> Result<Outcome, ActionError> {
         let t = s.trim_start();
         if t.starts_with('{') || t.starts_with('[') {
             if let Some(j) = from_json(s) {
-                v = j;
+                let text = s.clone();
+                v = keep_json_source(j, &text);
             }
         }
     }

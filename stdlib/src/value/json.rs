@@ -155,7 +155,7 @@ fn convert(j: serde_json::Value) -> Value {
                 .into_iter()
                 .map(|(k, v)| (Rc::from(k), convert(v)))
                 .collect();
-            Value::Object(Rc::new(Object { entries }))
+            Value::Object(Rc::new(Object::from_unique(entries)))
         }
     }
 }

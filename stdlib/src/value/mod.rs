@@ -19,16 +19,32 @@ pub const MAX_NESTING: usize = 256;
 /// An insertion-ordered object (keys are unique).
 #[derive(Clone, Debug, Default)]
 pub struct Object {
-    /// Entries in insertion order.
+    /// Entries in insertion order. Change them through [`Object::insert`] and
+    /// [`Object::remove`]: those drop the kept source text.
     pub entries: Vec<(Rc<str>, Value)>,
+    /// The JSON text this object was parsed from, kept while the object is unchanged, so a
+    /// message forwarded as it came goes out as the same bytes (no re-serialization).
+    source: Option<Rc<str>>,
 }
 
 impl Object {
     /// An empty object with room for `n` entries.
     pub fn with_capacity(n: usize) -> Object {
+        Object::from_unique(Vec::with_capacity(n))
+    }
+
+    /// An object from entries whose keys the caller knows to be unique.
+    pub fn from_unique(entries: Vec<(Rc<str>, Value)>) -> Object {
         Object {
-            entries: Vec::with_capacity(n),
+            entries,
+            source: None,
         }
+    }
+
+    /// The JSON text this object was parsed from, if it is unchanged since (see
+    /// [`keep_json_source`]).
+    pub fn source(&self) -> Option<&Rc<str>> {
+        self.source.as_ref()
     }
 
     /// The value of `key`, if present.
@@ -41,6 +57,7 @@ impl Object {
 
     /// Sets `key`, replacing an existing value in place or appending.
     pub fn insert(&mut self, key: Rc<str>, value: Value) {
+        self.source = None;
         if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
         } else {
@@ -52,9 +69,7 @@ impl Object {
     /// place. Linear in the number of entries, however many there are.
     pub fn from_entries(entries: Vec<(Rc<str>, Value)>) -> Object {
         if entries.len() <= 16 {
-            let mut o = Object {
-                entries: Vec::with_capacity(entries.len()),
-            };
+            let mut o = Object::with_capacity(entries.len());
             for (k, v) in entries {
                 o.insert(k, v);
             }
@@ -72,12 +87,13 @@ impl Object {
                 }
             }
         }
-        Object { entries: out }
+        Object::from_unique(out)
     }
 
     /// Removes `key` if present.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let i = self.entries.iter().position(|(k, _)| &**k == key)?;
+        self.source = None;
         Some(self.entries.remove(i).1)
     }
 
@@ -87,6 +103,17 @@ impl Object {
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
+}
+
+/// `parsed` (the value of `from_json(text)`) with `text` kept as its source when it is an
+/// object: forwarding it unchanged (a WebSocket or socket send) sends `text` itself.
+pub fn keep_json_source(mut parsed: Value, text: &Rc<str>) -> Value {
+    if let Value::Object(o) = &mut parsed {
+        if let Some(obj) = Rc::get_mut(o) {
+            obj.source = Some(text.clone());
+        }
+    }
+    parsed
 }
 
 /// An ARO value.

@@ -83,7 +83,7 @@ impl ConnQueue {
                 conn.push((keys.path.clone(), path.clone()));
             }
             conn.push((keys.remote.clone(), remote.clone()));
-            let conn = Value::Object(Rc::new(Object { entries: conn }));
+            let conn = Value::Object(Rc::new(Object::from_unique(conn)));
             Box::new(ConnValues {
                 id,
                 path,
@@ -349,7 +349,7 @@ impl Driver<'_> {
             }
             env.push((
                 k.event.clone(),
-                Value::Object(Rc::new(Object { entries: event })),
+                Value::Object(Rc::new(Object::from_unique(event))),
             ));
             let n = handlers.len();
             for (i, &fs) in handlers.iter().enumerate() {
@@ -459,12 +459,12 @@ impl Driver<'_> {
 /// Marker error: the outbound connection's buffer is full; the fiber waits and retries.
 pub(super) const WOULD_BLOCK: &str = "\u{0}would block";
 
-/// Bytes for a TCP socket: strings and bytes as they are, other values as JSON.
+/// Bytes for a TCP socket: as [`encode`] has them for a WebSocket.
 fn raw_bytes(payload: &Value) -> Vec<u8> {
     match payload {
         Value::Str(s) => s.as_bytes().to_vec(),
         Value::Bytes(b) => b.to_vec(),
-        other => to_json_wire(other).into_bytes(),
+        other => encode(other).1.into_owned(),
     }
 }
 
@@ -513,11 +513,16 @@ fn tcp_env(
     env
 }
 
-/// Strings go out as-is (text, their bytes unchanged and not copied), bytes as binary,
-/// everything else as JSON text: serialized once per send.
+/// Strings go out as-is (text, their bytes unchanged and not copied), bytes as binary, an
+/// object still as it was parsed from a message as that message's text, everything else as
+/// JSON text: serialized once per send.
 fn encode(payload: &Value) -> (bool, Cow<'_, [u8]>) {
     match payload {
         Value::Str(s) => (true, Cow::Borrowed(s.as_bytes())),
+        Value::Object(o) if o.source().is_some() => (
+            true,
+            Cow::Borrowed(o.source().map_or(&b""[..], |s| s.as_bytes())),
+        ),
         Value::Bytes(b) => (false, Cow::Borrowed(b)),
         other => (true, Cow::Owned(to_json_wire(other).into_bytes())),
     }

@@ -54,7 +54,7 @@ pub fn parse_form(text: &str) -> Value {
             (Rc::from(k), v)
         })
         .collect();
-    Value::Object(Rc::new(Object { entries }))
+    Value::Object(Rc::new(Object::from_unique(entries)))
 }
 
 /// The body as a value: JSON by content type (or when it looks like JSON), form bodies as
