@@ -47,41 +47,49 @@ t2=$(date +%s%N); "$AROVM" "$work/hello.arob" >/dev/null; t3=$(date +%s%N)
 ns=$(python3 -c "print('%.1f'%((($t1-$t0)-($t3-$t2))/1e6))")
 row "for each, per iteration" "$ns ns"; record core arovm foreach_ns_per_iter "$ns" ns
 
-# Repositories: 100,000 stores of rows that carry their own id, then 100,000 lookups by id
-# (`where <id> is <n>`), each loop's body cost measured without the store / the lookup.
+# Repositories (issue 18's goal is set at 1,000,000 rows): 1,000,000 stores of rows that carry
+# their own id, then 1,000,000 lookups by id
+# (`where <id> is <n>`), each loop's body cost measured without the store / the lookup (best of
+# three whole runs each).
 repo_loop() { # $1: the statement(s) in the innermost loop
   mkdir -p "$work/repo-$2"
   cat > "$work/repo-$2/main.aro" <<ARO
 (Application-Start: Repository) {
     Create the <seed> with [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].
     for each <a> in <seed> {
+      for each <f> in <seed> {
         for each <b> in <seed> {
             for each <c> in <seed> {
                 for each <d> in <seed> {
                     for each <e> in <seed> {
-                        Compute the <n> from <a> * 10000 + <b> * 1000 + <c> * 100 + <d> * 10 + <e>.
+                        Compute the <n> from <a> * 100000 + <f> * 10000 + <b> * 1000 + <c> * 100 + <d> * 10 + <e>.
                         Create the <row> with { id: <n>, text: "note" }.
 $1
                     }
                 }
             }
         }
+      }
     }
     Return an <OK: status> for the <application>.
 }
 ARO
   "$AROVM" build "$work/repo-$2" -o "$work/repo-$2.arob" >/dev/null
-  t0=$(date +%s%N); "$AROVM" "$work/repo-$2.arob" >/dev/null; t1=$(date +%s%N)
-  echo $(( t1 - t0 ))
+  local best=
+  for _ in 1 2 3; do # best of three: the VM's noise only ever adds time
+    t0=$(date +%s%N); "$AROVM" "$work/repo-$2.arob" >/dev/null; t1=$(date +%s%N)
+    if [ -z "$best" ] || [ $(( t1 - t0 )) -lt "$best" ]; then best=$(( t1 - t0 )); fi
+  done
+  echo "$best"
 }
 base=$(repo_loop "" base)
 store=$(repo_loop "                        Store the <row> into the <bench-repository>." store)
 both=$(repo_loop "                        Store the <row> into the <bench-repository>.
                         Retrieve the <found> from the <bench-repository> where <id> is <n>." lookup)
-us_store=$(python3 -c "print('%.2f'%(($store-$base)/1e3/100000))")
-us_lookup=$(python3 -c "print('%.2f'%(($both-$store)/1e3/100000))")
-row "repository store (100k rows with ids)" "$us_store µs"; record core arovm repo_store_us "$us_store" us
-row "repository lookup by id (100k rows)" "$us_lookup µs"; record core arovm repo_lookup_us "$us_lookup" us
+us_store=$(python3 -c "print('%.2f'%(($store-$base)/1e3/1000000))")
+us_lookup=$(python3 -c "print('%.2f'%(($both-$store)/1e3/1000000))")
+row "repository store (1M rows with ids)" "$us_store µs"; record core arovm repo_store_us "$us_store" us
+row "repository lookup by id (1M rows)" "$us_lookup µs"; record core arovm repo_lookup_us "$us_lookup" us
 rss=$( { /usr/bin/time -f '%M' "$AROVM" "$work/hello.arob" >/dev/null; } 2>&1 | tail -1)
 row "console hello peak RSS" "$rss KiB"; record core arovm hello_peak_rss_kib "$rss" KiB
 

@@ -78,8 +78,9 @@ pub struct Repository {
     /// the rows only while a reader still holds the old list. Changed only through
     /// [`Repositories`], which keeps the indexes in step.
     pub rows: Rc<Vec<Value>>,
-    /// Equality indexes by field name, built on first use.
-    indexes: HashMap<Rc<str>, FieldIndex>,
+    /// Equality indexes by field name, built on first use (a few fields: searched in order,
+    /// cheaper than hashing the name on every store).
+    indexes: Vec<(Rc<str>, FieldIndex)>,
     /// `maxSize`: a store past it evicts the oldest row.
     max_size: Option<usize>,
     /// `ttl`: rows older than this are not read.
@@ -94,14 +95,18 @@ impl Repository {
         let Some(k) = key_of(v) else {
             return self.scan(field, v);
         };
-        if !self.indexes.contains_key(field) {
-            let idx = build_index(&self.rows, field);
-            self.indexes.insert(Rc::from(field), idx);
-        }
+        let at = match self.indexes.iter().position(|(f, _)| &**f == field) {
+            Some(at) => at,
+            None => {
+                let idx = build_index(&self.rows, field);
+                self.indexes.push((Rc::from(field), idx));
+                self.indexes.len() - 1
+            }
+        };
         let rows = &self.rows;
-        self.indexes
-            .get(field)
-            .and_then(|idx| idx.get(&k))
+        self.indexes[at]
+            .1
+            .get(&k)
             .map(|ps| {
                 ps.iter()
                     .copied()
