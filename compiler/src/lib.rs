@@ -13,6 +13,7 @@ pub mod parser;
 pub mod source;
 pub mod store_files;
 pub mod template;
+pub mod user_actions;
 
 use bytecode::{Program, Resource};
 use diagnostics::Diagnostics;
@@ -42,6 +43,7 @@ pub fn compile_sources(
         sets.extend(parsed);
     }
     app_checks(&sets, &sources, &mut diags);
+    user_actions::check(&sets, &mut diags);
     unreachable_handlers(&sets, &mut diags);
     for r in &resources {
         let Some(path) = r.path.strip_prefix("templates/") else {

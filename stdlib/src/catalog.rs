@@ -80,6 +80,11 @@ actions! {
     Assert: Response = ["then", "assert"],
     // Last, so the ids before it keep their numbers in existing `.arob` files.
     Parse: Own = ["parse"],
+    // `Application.<Name>` calls of user-defined actions (ARO-0081): the compiler resolves them
+    // (no verb spells this), the VM runs the action's feature set.
+    CallAction: Own = ["\u{0}application-action"],
+    // A test's `When the <r> from the <feature-set>` (ARO-0015): run by the VM.
+    When: Own = ["when"],
 }
 
 /// The operations `Compute the <name: op>` knows (besides date offsets such as `+7d`); any

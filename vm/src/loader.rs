@@ -99,6 +99,13 @@ impl Loaded {
         })
     }
 
+    /// The user-defined action `name` (ARO-0081): a feature set whose activity is `Action`.
+    pub fn user_action(&self, name: &str) -> Option<usize> {
+        self.program.feature_sets.iter().position(|fs| {
+            self.s(fs.name) == name && arovm_compiler::user_actions::is_action(self.s(fs.activity))
+        })
+    }
+
     /// Handlers of a domain event, in declaration order: activity `<Event> Handler`, with or
     /// without a field guard (`<Event> Handler<field:value>`, see [`Loaded::guards`]). A state
     /// transition's handlers may name the entity first (`Order StateTransition Handler`).

@@ -260,7 +260,17 @@ impl Gen<'_> {
     }
 
     fn action(&mut self, a: &ActionStmt, scope: &mut Scope) {
-        let Some((id, role)) = catalog::lookup(&a.verb) else {
+        // `Application.Name` (ARO-0081): checked against the app's actions by `user_actions`.
+        let user_action = a
+            .verb
+            .starts_with(crate::user_actions::HANDLE)
+            .then_some((catalog::ActionId::CallAction, Role::Own));
+        let found =
+            user_action.or_else(|| catalog::lookup(&a.verb).filter(|_| !a.verb.contains('.')));
+        let Some((id, role)) = found else {
+            if a.verb.contains('.') {
+                return; // a plugin handle: reported by `user_actions::check`
+            }
             let mut known: Vec<&str> = catalog::verbs().collect();
             known.sort();
             let lower = a.verb.to_ascii_lowercase();

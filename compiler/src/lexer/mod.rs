@@ -171,6 +171,7 @@ impl<'a> Lexer<'a> {
             b'-' => single(TokenKind::Minus),
             b'*' => single(TokenKind::Star),
             b'%' => single(TokenKind::Percent),
+            b'|' if self.peek(1) == b'>' => two(TokenKind::Pipe),
             b'/' if !self.regex_allowed() => single(TokenKind::Slash),
             _ => None,
         };

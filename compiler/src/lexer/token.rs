@@ -67,6 +67,8 @@ pub enum TokenKind {
     Slash,
     /// `%`
     Percent,
+    /// `|>`: the pipeline operator (ARO-0067) between the statements of one chain.
+    Pipe,
     /// A byte sequence the lexer could not read (already reported).
     Error,
     /// End of input.
@@ -111,6 +113,7 @@ impl TokenKind {
             TokenKind::Star => "'*'",
             TokenKind::Slash => "'/'",
             TokenKind::Percent => "'%'",
+            TokenKind::Pipe => "'|>'",
             TokenKind::Error => "an invalid character",
             TokenKind::Eof => "end of file",
         }

@@ -133,9 +133,31 @@ impl Parser<'_> {
             let start = self.pos;
             match self.statement() {
                 Ok(s) => out.push(s),
-                Err(Reported) => self.recover_statement(start),
+                Err(Reported) => {
+                    self.recover_statement(start);
+                    continue;
+                }
+            }
+            // ARO-0067: each stage after `|>` is a whole statement of its own.
+            while self.ends_at_pipe(&out) && self.eat(&TokenKind::Pipe) {
+                let start = self.pos;
+                match self.action_stmt() {
+                    Ok(s) => out.push(s),
+                    Err(Reported) => {
+                        self.recover_statement(start);
+                        break;
+                    }
+                }
             }
         }
+    }
+
+    /// The last statement read is an action that stopped at `|>` (not at its `.`).
+    fn ends_at_pipe(&self, out: &[Stmt]) -> bool {
+        matches!(out.last(), Some(Stmt::Action(_)))
+            && self.at(&TokenKind::Pipe)
+            && self.pos > 0
+            && !matches!(self.tokens[self.pos - 1].kind, TokenKind::Dot)
     }
 
     /// `(` at the start of a line followed by words and a `:` before `)`.

@@ -75,7 +75,7 @@ impl Parser<'_> {
         }
     }
 
-    fn action_stmt(&mut self) -> PResult<Stmt> {
+    pub(super) fn action_stmt(&mut self) -> PResult<Stmt> {
         let bracketed = self.eat(&TokenKind::Lt);
         if let Some(w) = self.word() {
             if w.starts_with(|c: char| c.is_lowercase()) {
@@ -96,11 +96,20 @@ impl Parser<'_> {
             }
         }
         let verb_tok = self.bump();
+        let mut verb_span = verb_tok.span;
+        // `Application.Name` (ARO-0081) and plugin-style `Handle.Verb`: one verb, no spaces.
+        if self.at(&TokenKind::Dot)
+            && self.peek().span.lo == verb_span.hi
+            && matches!(self.peek_at(1).kind, TokenKind::Word)
+            && self.peek_at(1).span.lo == self.peek().span.hi
+        {
+            self.bump();
+            verb_span = verb_span.to(self.bump().span);
+        }
         if bracketed {
             self.expect(&TokenKind::Gt, "'>' after the action verb")?;
         }
-        let verb = self.text_of(verb_tok.span).to_string();
-        let verb_span = verb_tok.span;
+        let verb = self.text_of(verb_span).to_string();
         self.skip_article();
         if self.at(&TokenKind::Dot) {
             let msg = format!("Statement '{verb}' has no result: expected '<result>'");
@@ -115,6 +124,19 @@ impl Parser<'_> {
         let mut clauses = Vec::new();
         let mut guard = None;
         loop {
+            if self.at(&TokenKind::Pipe) {
+                // ARO-0067: `A |> B |> C.` is the statements A, B and C in turn; the block
+                // reader takes the next stage after the `|>`.
+                let prev = self.prev_span();
+                return Ok(Stmt::Action(ActionStmt {
+                    verb,
+                    verb_span,
+                    result,
+                    clauses,
+                    guard,
+                    span: verb_span.to(prev),
+                }));
+            }
             if self.at(&TokenKind::Dot) {
                 let end = self.bump().span;
                 while self.at(&TokenKind::Dot) {

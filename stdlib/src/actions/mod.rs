@@ -17,6 +17,9 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
     match id {
         Extract => request::extract(call),
         Parse => request::parse(call),
+        CallAction | When => Err(ActionError::new(
+            "a feature set call runs in the VM, not as a library action",
+        )),
         Retrieve => request::retrieve(call, host),
         Receive | Read => request::passthrough(call),
         Request => request::http(call),

@@ -326,10 +326,12 @@ pub(crate) fn assert(call: &Call) -> Result<Outcome, ActionError> {
     if crate::value::equals(&actual, &expected) {
         Ok(Outcome::Nothing)
     } else {
+        // The reference's wording (ARO-0015): `Expected sum to be 8, but was 7`.
         Err(ActionError::new(format!(
-            "Assertion failed: expected {}, got {}",
-            crate::value::to_description(&expected),
-            crate::value::to_description(&actual)
+            "Expected {} to be {}, but was {}",
+            call.result.name,
+            crate::value::to_display(&expected),
+            crate::value::to_display(&actual)
         )))
     }
 }

@@ -164,7 +164,7 @@ struct DisasmCmd {
     path: PathBuf,
 }
 
-/// Run the feature sets whose business activity ends in `Test` (Given/Then/Assert).
+/// Run the feature sets whose business activity ends in `Test` or `Tests` (ARO-0015).
 #[derive(FromArgs)]
 #[argh(subcommand, name = "test")]
 struct TestCmd {
@@ -174,6 +174,15 @@ struct TestCmd {
     /// fail when the compiler reports a warning
     #[argh(switch)]
     deny_warnings: bool,
+    /// run only the tests whose name contains this text
+    #[argh(option)]
+    filter: Option<String>,
+    /// no ANSI colours (they are used only when stdout is a terminal and NO_COLOR is unset)
+    #[argh(switch)]
+    no_color: bool,
+    /// accepted for the reference's CLI; the report is the same
+    #[argh(switch)]
+    verbose: bool,
 }
 
 /// Entry point; returns the exit code.
@@ -229,7 +238,14 @@ pub fn main() -> i32 {
         }
         Some(Cmd::Run(r)) => run_with(&r),
         Some(Cmd::Test(t)) => match load_any(&t.dir) {
-            Ok(l) => run_tests(&l),
+            Ok(l) => {
+                use std::io::IsTerminal;
+                let _ = t.verbose;
+                let color = !t.no_color
+                    && std::env::var_os("NO_COLOR").is_none()
+                    && std::io::stdout().is_terminal();
+                run_tests(&l, t.filter.as_deref(), color)
+            }
             Err(code) => code,
         },
         Some(Cmd::Build(b)) => match compile(&b.dir) {

@@ -1,6 +1,7 @@
 //! What a run prints at its end (the reference's response line, `[OK] reason` and `  key: value`
 //! data lines), and `arovm test`.
 
+use super::error::RuntimeError;
 use super::scheduler::{Ending, Scheduler};
 use crate::loader::Loaded;
 use arovm_stdlib::action::Response;
@@ -62,34 +63,114 @@ pub fn response_lines(resp: Option<Response>, vars: &[(Rc<str>, Value)]) -> Vec<
     lines
 }
 
-/// `arovm test`: runs every feature set whose business activity ends in `Test` as its own fiber
-/// and prints one line per test plus `N passed, N failed`. Returns 0 when all pass.
-pub fn run_tests(prog: &Loaded) -> i32 {
+/// `arovm test`: runs every feature set whose business activity ends in `Test` or `Tests`
+/// (ARO-0015) as its own fiber and prints the reference's report: `PASS name (time)`, `FAIL`
+/// for a failed `Then`/`Assert`, `ERROR` for any other failure, then the totals. Colours only
+/// when `color` is set. Returns 0 when every test passed.
+pub fn run_tests(prog: &Loaded, filter: Option<&str>, color: bool) -> i32 {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+        } else {
+            text.to_string()
+        }
+    };
     let mut s = Scheduler::new(prog);
     let tests: Vec<usize> = prog
         .program
         .feature_sets
         .iter()
         .enumerate()
-        .filter(|(_, fs)| prog.s(fs.activity).ends_with("Test"))
+        .filter(|(_, fs)| {
+            let activity = prog.s(fs.activity);
+            activity.ends_with("Test") || activity.ends_with("Tests")
+        })
+        .filter(|(_, fs)| filter.is_none_or(|f| prog.s(fs.name).contains(f)))
         .map(|(i, _)| i)
         .collect();
-    let (mut passed, mut failed) = (0, 0);
+    let mut out = vec![
+        String::new(),
+        paint("1", "=== ARO Test Results ==="),
+        String::new(),
+    ];
+    let (mut passed, mut failed, mut errors) = (0, 0, 0);
     for fs in tests {
         let name = prog.s(prog.program.feature_sets[fs].name).to_string();
+        let started = std::time::Instant::now();
         let id = s.spawn_tracked(fs, Vec::new());
         s.run_until_idle();
+        let took = duration(started.elapsed());
         match s.ending(id) {
-            Some(Ending::Failed(e)) => {
+            Some(Ending::Failed(e)) if is_assertion(&e) => {
                 failed += 1;
-                s.host.print(&format!("FAIL {name}\n{}", e.render()));
+                out.push(format!("  {}  {name}", paint("31", "FAIL")));
+                out.push(format!("        {}", paint("31", &reason(&e))));
+            }
+            Some(Ending::Failed(e)) => {
+                errors += 1;
+                out.push(format!("  {} {name}", paint("31", "ERROR")));
+                out.push(format!("        {}", paint("31", &reason(&e))));
             }
             _ => {
                 passed += 1;
-                s.host.print(&format!("PASS {name}"));
+                let took = paint("90", &format!(" ({took})"));
+                out.push(format!("  {}  {name}{took}", paint("32", "PASS")));
             }
         }
     }
-    s.host.print(&format!("{passed} passed, {failed} failed"));
-    i32::from(failed > 0)
+    let total = passed + failed + errors;
+    let bad = failed + errors > 0;
+    out.push(String::new());
+    out.push("------------------------".into());
+    out.push(format!(
+        "Total:  {}",
+        paint(if bad { "31" } else { "32" }, &total.to_string())
+    ));
+    out.push(format!("Passed: {}", paint("32", &passed.to_string())));
+    out.push(if failed > 0 {
+        format!("Failed: {}", paint("31", &failed.to_string()))
+    } else {
+        "Failed: 0".into()
+    });
+    if errors > 0 {
+        out.push(format!("Errors: {}", paint("31", &errors.to_string())));
+    }
+    out.push(String::new());
+    out.push(if bad {
+        paint("31", "Some tests failed.")
+    } else if total == 0 {
+        paint("33", "No tests found.")
+    } else {
+        paint("32", "All tests passed!")
+    });
+    out.push(String::new());
+    s.host.print(&out.join("\n"));
+    i32::from(bad)
+}
+
+/// A test's time as the reference prints it: `<1ms`, `12ms`, `1.25s`.
+fn duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 0.001 {
+        "<1ms".into()
+    } else if secs < 1.0 {
+        format!("{}ms", (secs * 1000.0) as u64)
+    } else {
+        format!("{secs:.2}s")
+    }
+}
+
+/// A failed `Then` or `Assert` (a FAIL, not an ERROR).
+fn is_assertion(e: &RuntimeError) -> bool {
+    matches!(e, RuntimeError::Action { text, .. }
+        if text.starts_with("Cannot then ") || text.starts_with("Cannot assert "))
+}
+
+/// The one line under a FAIL or ERROR: why the test failed.
+fn reason(e: &RuntimeError) -> String {
+    match e {
+        RuntimeError::Action { detail, .. } if !detail.is_empty() => detail.clone(),
+        RuntimeError::DivisionByZero => "Division by zero".into(),
+        other => other.summary(),
+    }
 }

@@ -80,6 +80,8 @@ pub struct Fiber {
     pub template: Option<String>,
     /// A template fiber started by `Include`: its output is appended to the parent's template.
     pub include: bool,
+    /// Runs for its parent (an action call, a test's `When`): what the parent gets.
+    pub call_result: Option<super::context::CallResult>,
     /// How many emitting fibers wait above this one (bounded: see `RuntimeLimits`).
     pub depth: u32,
     /// Time this fiber has spent running (its CPU time: the loop runs one thread).
@@ -134,6 +136,7 @@ impl Fiber {
             scratch: String::new(),
             template: None,
             include: false,
+            call_result: None,
             depth: 0,
             cpu: std::time::Duration::ZERO,
             budgeted: true,

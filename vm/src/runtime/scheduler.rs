@@ -2,6 +2,7 @@
 //! budget, parks them on timers, on their children, and on I/O the driver performs, and never
 //! blocks. `run_until_idle` is the console driver: with nothing ready it sleeps to the next timer.
 
+use super::context::CallResult;
 use super::error::RuntimeError;
 use super::fiber::{Fiber, FiberId};
 use super::host::HostState;
@@ -373,11 +374,16 @@ impl<'p> Scheduler<'p> {
                     self.ready.push_front(c);
                 }
             }
+            Halt::Call(target, env, result) => self.call(id, fiber, target, env, result),
             Halt::Finished(resp) => {
                 self.finish(id, fiber, Ending::Done(resp, Vec::new(), Vec::new()))
             }
             Halt::Failed(e) => {
-                if !self.tracked.contains(&id) && fiber.template.is_none() {
+                // A template's or an action's caller reports the failure as its own.
+                if !self.tracked.contains(&id)
+                    && fiber.template.is_none()
+                    && fiber.call_result.is_none()
+                {
                     e.log_failure(self.prog, fiber.fs, &[]);
                 }
                 self.finish(id, fiber, Ending::Failed(e))
@@ -427,9 +433,76 @@ impl<'p> Scheduler<'p> {
         self.ready.push_front(child);
     }
 
+    /// Starts feature set `target` with `env` for the fiber `id` (a user-defined action, a
+    /// test's `When`); the caller waits and gets its result (or its failure).
+    fn call(
+        &mut self,
+        id: FiberId,
+        mut fiber: Fiber,
+        target: usize,
+        env: Vec<(Rc<str>, Value)>,
+        result: CallResult,
+    ) {
+        if fiber.depth >= self.host.limits.max_emit_depth {
+            // An action that calls itself without end would recurse until memory ends.
+            fiber.pending_bind = None;
+            fiber.pending_error = Some(format!(
+                "Call depth limit reached: {} calls deep (AROVM_MAX_EMIT_DEPTH); does the action call itself without end?",
+                fiber.depth
+            ));
+            self.fibers[id] = Some(fiber);
+            self.ready.push_front(id);
+            return;
+        }
+        fiber.waiting_for = 1;
+        let (depth, trace, budgeted) = (fiber.depth + 1, fiber.trace.clone(), fiber.budgeted);
+        self.fibers[id] = Some(fiber);
+        let child = self.spawn(target, env);
+        self.ready.pop_back();
+        if let Some(c) = self.fibers[child].as_mut() {
+            c.parent = Some(id);
+            c.depth = depth;
+            c.trace = trace;
+            c.budgeted = budgeted;
+            c.call_result = Some(result);
+        }
+        self.ready.push_front(child);
+    }
+
     fn finish(&mut self, id: FiberId, mut fiber: Fiber, ending: Ending) {
         let ok = matches!(ending, Ending::Done(..));
         self.metrics.record(fiber.fs, ok, fiber.started.elapsed());
+        if let (Some(p), Some(how)) = (fiber.parent, fiber.call_result.take()) {
+            // A called feature set hands its result (or its failure) to the caller.
+            let value = match (&ending, &how) {
+                (Ending::Done(resp, ..), CallResult::Response) => Ok(action_result(resp.as_ref())),
+                (Ending::Done(resp, ..), CallResult::Named(name)) => {
+                    let own = self.prog.program.feature_sets[fiber.fs]
+                        .slots
+                        .iter()
+                        .zip(&fiber.slots)
+                        .find(|(&s, _)| {
+                            s != arovm_compiler::bytecode::NONE && self.prog.s(s) == &**name
+                        })
+                        .and_then(|(_, v)| v.clone());
+                    Ok(named_result(resp.as_ref(), name, own))
+                }
+                (Ending::Failed(e), _) => Err(e.summary_with_reason()),
+            };
+            if let Some(parent) = self.fibers[p].as_mut() {
+                match value {
+                    Err(e) => {
+                        parent.pending_bind = None;
+                        parent.pending_error = Some(e);
+                    }
+                    Ok(v) => {
+                        if let Some((_, slot)) = parent.pending_bind.as_mut() {
+                            *slot = v;
+                        }
+                    }
+                }
+            }
+        }
         if let (Some(p), Some(text)) = (fiber.parent, fiber.template.take()) {
             // A rendered template hands its text (or its failure) to the caller.
             if let Some(parent) = self.fibers[p].as_mut() {
@@ -512,6 +585,36 @@ impl<'p> Scheduler<'p> {
 /// A handler's variables: `event` (the payload) and, as bare names, the payload's fields and
 /// those of a notified item (`user`), so `when <age> >= 16` reads the item's `age` (the Guide's
 /// rule for handler guards). Names bound in the handler itself take precedence.
+/// What a user-defined action gives its caller: `status`, `reason` when there is one, and the
+/// fields of its `Return … with` payload, in one object (ARO-0081 §5).
+fn action_result(resp: Option<&arovm_stdlib::action::Response>) -> Value {
+    let Some(r) = resp else {
+        return Value::object(vec![(Rc::from("status"), Value::str("OK"))]);
+    };
+    let mut entries = vec![(Rc::from("status"), Value::str(&r.status))];
+    if !r.reason.is_empty() && r.reason != "_expression_" {
+        entries.push((Rc::from("reason"), Value::str(&r.reason)));
+    }
+    entries.extend(r.data.iter().cloned());
+    Value::object(entries)
+}
+
+/// What a test's `When the <name> …` binds: the payload field `name`, else the first payload
+/// field, else the feature set's own variable `name`, else the whole response.
+fn named_result(
+    resp: Option<&arovm_stdlib::action::Response>,
+    name: &str,
+    own: Option<Value>,
+) -> Value {
+    let data = resp.map_or(&[][..], |r| &r.data[..]);
+    data.iter()
+        .find(|(k, _)| &**k == name)
+        .or(data.first())
+        .map(|(_, v)| v.clone())
+        .or(own)
+        .unwrap_or_else(|| action_result(resp))
+}
+
 fn handler_env(payload: Value) -> Vec<(Rc<str>, Value)> {
     let mut env = vec![(Rc::from("event"), payload.clone())];
     if let Value::Object(o) = &payload {

@@ -1,10 +1,11 @@
 //! One action statement: its operands resolved into a `Call`, the stdlib action run, the result
 //! bound, and the reference's error text (with its `Trace:` entries) when it fails.
 
-use super::context::{Ctx, Halt, Missing};
+use super::context::{CallResult, Ctx, Halt, Missing};
 use super::error::RuntimeError;
 use super::fiber::Fiber;
 use arovm_compiler::bytecode::{Arg, Desc, FeatureSetCode, NONE};
+use arovm_compiler::user_actions;
 use arovm_stdlib::action::{Call, Operand, Outcome};
 use arovm_stdlib::actions;
 use arovm_stdlib::catalog::{self, Role};
@@ -136,6 +137,12 @@ pub(super) fn action(
         result,
         clauses,
     };
+    if id == catalog::ActionId::CallAction {
+        return call_action(cx, f, fs, st, &call);
+    }
+    if id == catalog::ActionId::When {
+        return when(cx, f, fs, st, &call);
+    }
     cx.host.feature = prog.strs[fs.name as usize].clone();
     if crate::telemetry::log::format() == crate::telemetry::log::Format::Json {
         cx.host.activity = prog.strs[fs.activity as usize].clone();
@@ -201,6 +208,84 @@ pub(super) fn action(
         return Ok(Some(Halt::WaitChildren(spawned)));
     }
     Ok(None)
+}
+
+/// `Application.Name the <r> with {...}` / `from <v>` (ARO-0081): the fiber waits for the
+/// action's feature set, run with `<input>`; the scheduler binds its response to `<r>`.
+fn call_action(
+    cx: &mut Ctx,
+    f: &mut Fiber,
+    fs: &FeatureSetCode,
+    st: &arovm_compiler::bytecode::StmtInfo,
+    call: &Call,
+) -> Result<Option<Halt>, RuntimeError> {
+    let prog = cx.prog;
+    let fail = |detail: String| RuntimeError::of_statement(prog, fs, st, detail, Vec::new());
+    let name = call
+        .verb
+        .strip_prefix(user_actions::HANDLE)
+        .unwrap_or(call.verb);
+    let Some(target) = prog.user_action(name) else {
+        return Err(fail(format!("Unknown user-defined action '{}'", call.verb)));
+    };
+    let activity = prog.s(prog.program.feature_sets[target].activity);
+    let takes = user_actions::takes_field(activity);
+    let value = |word: &str| match call.clause(&[word]) {
+        Some(o) => o.require().map(Some).map_err(|e| fail(e.detail)),
+        None => Ok(None),
+    };
+    let (with, from) = (value("with")?, value("from")?);
+    let input = match (with.or(from), takes) {
+        (Some(v @ Value::Object(_)), _) => v,
+        (Some(v), Some(field)) => Value::object(vec![(std::rc::Rc::from(field), v)]),
+        (Some(v), None) => {
+            return Err(fail(format!(
+                "'{}' needs an object as its input (it declares no 'takes' field), got {}",
+                call.verb,
+                v.type_name()
+            )))
+        }
+        (None, _) => Value::object(Vec::new()),
+    };
+    let slot = match st.result {
+        Arg::Desc(d) => fs.descs[d as usize].slot,
+        Arg::Expr => NONE,
+    };
+    f.pending_bind = Some((slot, Value::Null));
+    let env = vec![(std::rc::Rc::from("input"), input)];
+    Ok(Some(Halt::Call(target, env, CallResult::Response)))
+}
+
+/// A test's `When the <r> from the <feature-set>` (ARO-0015): runs the feature set with the
+/// test's variables; the scheduler binds `<r>` from its response.
+fn when(
+    cx: &mut Ctx,
+    f: &mut Fiber,
+    fs: &FeatureSetCode,
+    st: &arovm_compiler::bytecode::StmtInfo,
+    call: &Call,
+) -> Result<Option<Halt>, RuntimeError> {
+    let prog = cx.prog;
+    let fail = |detail: String| RuntimeError::of_statement(prog, fs, st, detail, Vec::new());
+    let Some(object) = call.clause(&["from"]) else {
+        return Err(fail("When needs 'from the <feature-set>'".into()));
+    };
+    let Some(target) = prog.feature_set(object.name, None) else {
+        return Err(fail(format!("Feature set not found: {}", object.name)));
+    };
+    let mut env: Vec<(std::rc::Rc<str>, Value)> = f.env.clone();
+    for (&sym, v) in fs.slots.iter().zip(&f.slots) {
+        if let (Some(v), true) = (v, sym != NONE) {
+            env.push((prog.strs[sym as usize].clone(), v.clone()));
+        }
+    }
+    let slot = match st.result {
+        Arg::Desc(d) => fs.descs[d as usize].slot,
+        Arg::Expr => NONE,
+    };
+    f.pending_bind = Some((slot, Value::Null));
+    let name = std::rc::Rc::from(call.result.name);
+    Ok(Some(Halt::Call(target, env, CallResult::Named(name))))
 }
 
 /// Binds `name` (not the statement's result) in this fiber: its slot when the feature set has

@@ -17,7 +17,7 @@ pub struct Request {
     text: String,
     method: Span,
     target: Span,
-    headers: SmallVec<[(Span, Span); 8]>,
+    headers: SmallVec<[(Span, Span); 4]>,
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub minor: u8,
     /// The decoded body.
