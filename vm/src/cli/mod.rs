@@ -2,6 +2,8 @@
 //! `test DIR`, and `arovm app.arob`. Exit codes: 0 ok, 1 runtime error, 2 compile error,
 //! 3 unreadable input or invalid `.arob`.
 
+mod params;
+
 use crate::driver::{self, RunOptions};
 use crate::loader::Loaded;
 use crate::runtime::app::run_tests;
@@ -117,10 +119,14 @@ fn options(f: &RunCmd) -> Result<RunOptions, String> {
     Ok(o)
 }
 
-/// Runs `r.path` with its flags, or reports a configuration error (exit 3).
-fn run_with(r: &RunCmd) -> i32 {
+/// Runs `r.path` with its flags and the app's parameters, or reports a configuration error
+/// (exit 3).
+fn run_with(r: &RunCmd, parameters: Parameters) -> i32 {
     match options(r) {
-        Ok(o) => run_path(&r.path, o),
+        Ok(mut o) => {
+            o.parameters = parameters;
+            run_path(&r.path, o)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_INPUT
@@ -185,13 +191,31 @@ struct TestCmd {
     verbose: bool,
 }
 
+/// The app's command-line parameters (ARO-0047).
+type Parameters = Vec<(std::rc::Rc<str>, arovm_stdlib::value::Value)>;
+
 /// Entry point; returns the exit code.
 pub fn main() -> i32 {
     let args: Vec<String> = std::env::args().collect();
-    let strs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let all: Vec<&str> = args.iter().map(String::as_str).collect();
+    // A run's flags that are not arovm's own are the app's parameters.
+    let mut parameters = Parameters::new();
+    let mut kept: Vec<String> = all.iter().map(|s| s.to_string()).collect();
+    let run_at = match all.get(1) {
+        Some(a) if a.ends_with(".arob") => Some(1),
+        Some(&"run") => Some(2),
+        _ => None,
+    };
+    if let Some(at) = run_at.filter(|&at| at <= all.len()) {
+        let (ours, params) = params::split(&all[at..]);
+        kept.truncate(at);
+        kept.extend(ours);
+        parameters = params;
+    }
+    let strs: Vec<&str> = kept.iter().map(String::as_str).collect();
     if args.len() >= 2 && args[1].ends_with(".arob") {
         return match RunCmd::from_args(&["arovm"], &strs[1..]) {
-            Ok(r) => run_with(&r),
+            Ok(r) => run_with(&r, parameters),
             Err(e) if e.status.is_ok() => {
                 println!("{}", e.output);
                 0
@@ -236,7 +260,7 @@ pub fn main() -> i32 {
             );
             EXIT_INPUT
         }
-        Some(Cmd::Run(r)) => run_with(&r),
+        Some(Cmd::Run(r)) => run_with(&r, parameters),
         Some(Cmd::Test(t)) => match load_any(&t.dir) {
             Ok(l) => {
                 use std::io::IsTerminal;

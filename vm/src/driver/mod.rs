@@ -96,6 +96,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
             .map(|f| std::sync::Arc::new(prog.s(f.name).to_string()))
             .collect(),
     };
+    d.sched.host.parameters = Value::object(std::mem::take(&mut d.opts.parameters));
     if d.opts.profile_actions {
         d.sched.host.profile = Some(Box::default());
     }

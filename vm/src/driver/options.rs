@@ -40,6 +40,8 @@ pub struct RunOptions {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key (`--tls-key`, `AROVM_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// The app's command-line parameters (ARO-0047), in order: `<parameter>`.
+    pub parameters: Vec<(std::rc::Rc<str>, arovm_stdlib::value::Value)>,
 }
 
 impl Default for RunOptions {
@@ -59,6 +61,7 @@ impl Default for RunOptions {
             trusted_proxies: Vec::new(),
             tls_cert: None,
             tls_key: None,
+            parameters: Vec::new(),
         }
     }
 }

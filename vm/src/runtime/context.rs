@@ -112,6 +112,9 @@ impl Ctx<'_> {
         }
         match name {
             "now" => Some(Value::str(&self.host.now_iso())),
+            // ARO-0047 and the reference's environment object.
+            "parameter" => Some(self.host.parameters.clone()),
+            "env" => Some(self.host.environment()),
             _ if name.ends_with("-repository") => Some(self.host.repos.list(name)),
             _ => None,
         }

@@ -31,6 +31,10 @@ pub struct HostState {
     pub limits: RuntimeLimits,
     /// Repositories some `<repo> Observer` feature set watches.
     pub observed: std::collections::HashSet<String>,
+    /// The app's command-line parameters (ARO-0047), as the `<parameter>` object.
+    pub parameters: Value,
+    /// The process environment as the `<env>` object, read on first use.
+    environment: Option<Value>,
     rng: u64,
 }
 
@@ -87,12 +91,27 @@ impl Default for HostState {
             profile: None,
             limits: RuntimeLimits::from_env(),
             observed: Default::default(),
+            parameters: Value::object(Vec::new()),
+            environment: None,
             rng: seed | 1,
         }
     }
 }
 
 impl HostState {
+    /// `<env>`: the process environment (variables that are not UTF-8 are left out), read once.
+    pub fn environment(&mut self) -> Value {
+        self.environment
+            .get_or_insert_with(|| {
+                let mut vars: Vec<(Rc<str>, Value)> = std::env::vars_os()
+                    .filter_map(|(k, v)| Some((Rc::from(k.to_str()?), Value::str(v.to_str()?))))
+                    .collect();
+                vars.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::object(vars)
+            })
+            .clone()
+    }
+
     /// A host whose `observed` repositories are those some observer watches.
     pub fn observing(observed: std::collections::HashSet<String>) -> HostState {
         HostState {
