@@ -19,7 +19,7 @@ use bytecode::{Program, Resource};
 use diagnostics::Diagnostics;
 use source::SourceMap;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why a compilation produced no program.
 pub enum CompileError {
@@ -29,18 +29,51 @@ pub enum CompileError {
     Diagnostics(String),
 }
 
-/// Compiles in-memory sources (name, text) plus resources into a program.
+/// Finds the `.aro` files (name, text) of an imported application: `(importing file, import)`.
+pub type ImportResolver<'a> =
+    dyn FnMut(&str, &parser::Import) -> Result<Vec<(String, String)>, String> + 'a;
+
+/// Compiles in-memory sources (name, text) plus resources into a program. An `import` is an
+/// error here: only [`compile_dir`] can find the imported directory.
 pub fn compile_sources(
     files: Vec<(String, String)>,
     resources: Vec<Resource>,
 ) -> Result<Program, CompileError> {
+    compile_with_imports(files, resources, &mut |_, _| {
+        Err("imports are resolved only when compiling an app directory".into())
+    })
+}
+
+/// [`compile_sources`] with `import` lines (ARO-0005) resolved by `resolve`: the imported
+/// applications' feature sets join the program, their `Application-Start` and
+/// `Application-End` do not.
+pub fn compile_with_imports(
+    files: Vec<(String, String)>,
+    resources: Vec<Resource>,
+    resolve: &mut ImportResolver,
+) -> Result<Program, CompileError> {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
     let mut sets = Vec::new();
-    for (name, text) in files {
-        let id = sources.add(name, text);
-        let parsed = parser::parse_file(id, &sources.file(id).text, &mut diags);
-        sets.extend(parsed);
+    let mut queue: std::collections::VecDeque<(String, String, bool)> =
+        files.into_iter().map(|(n, t)| (n, t, false)).collect();
+    while let Some((name, text, imported)) = queue.pop_front() {
+        let id = sources.add(name.clone(), text);
+        let (parsed, imports) =
+            parser::parse_file_with_imports(id, &sources.file(id).text, &mut diags);
+        sets.extend(parsed.into_iter().filter(|fs| {
+            !(imported && matches!(fs.name.as_str(), "Application-Start" | "Application-End"))
+        }));
+        for imp in imports {
+            match resolve(&name, &imp) {
+                Ok(more) => queue.extend(more.into_iter().map(|(n, t)| (n, t, true))),
+                Err(why) => diags.error_hint(
+                    imp.span,
+                    format!("Cannot import '{}': {why}", imp.path),
+                    "import names an application directory relative to this file: import ../other-app",
+                ),
+            }
+        }
     }
     app_checks(&sets, &sources, &mut diags);
     user_actions::check(&sets, &mut diags);
@@ -285,9 +318,45 @@ pub fn compile_dir(dir: &Path) -> Result<Program, CompileError> {
     });
     resources.sort_by(|a: &Resource, b| a.path.cmp(&b.path));
     writable_stores(dir, &resources)?;
-    let mut program = compile_sources(aro, resources)?;
+    let mut seen: Vec<PathBuf> = dir.canonicalize().into_iter().collect();
+    let mut program = compile_with_imports(aro, resources, &mut |from, imp| {
+        import_dir(from, &imp.path, &mut seen)
+    })?;
     relative_file_names(&mut program, dir);
     Ok(program)
+}
+
+/// The `.aro` files of the application `path` imported by the file `from` (main.aro first);
+/// none when it is already part of the program (an import cycle, or imported twice).
+fn import_dir(
+    from: &str,
+    path: &str,
+    seen: &mut Vec<PathBuf>,
+) -> Result<Vec<(String, String)>, String> {
+    let base = Path::new(from).parent().unwrap_or(Path::new("."));
+    let dir = base.join(path);
+    let canon = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !canon.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    // Already part of the program: the app itself or its subdirectories (they are compiled with
+    // it), an application imported before, an import cycle.
+    if seen.iter().any(|s| canon.starts_with(s)) {
+        return Ok(Vec::new());
+    }
+    seen.push(canon);
+    let (mut aro, mut ignored) = (Vec::new(), Vec::new());
+    walk(&dir, &dir, &mut aro, &mut ignored).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if aro.is_empty() {
+        return Err(format!("no .aro files in {}", dir.display()));
+    }
+    aro.sort_by(|a: &(String, String), b| {
+        let main = |n: &str| n != "main.aro" && !n.ends_with("/main.aro");
+        (main(&a.0), &a.0).cmp(&(main(&b.0), &b.0))
+    });
+    Ok(aro)
 }
 
 /// Names the program's source files relative to the app directory (`main.aro`,

@@ -5,15 +5,41 @@ use crate::ast::{FeatureSet, Stmt};
 use crate::lexer::TokenKind;
 
 impl Parser<'_> {
-    pub(super) fn file_items(&mut self) -> Vec<FeatureSet> {
+    pub(super) fn file_items(&mut self, imports: &mut Vec<super::Import>) -> Vec<FeatureSet> {
         let mut out = Vec::new();
         while !self.at(&TokenKind::Eof) {
+            if self.kw().as_deref() == Some("import") && self.starts_line() {
+                self.import(imports);
+                continue;
+            }
             match self.feature_set() {
                 Ok(fs) => out.push(fs),
                 Err(Reported) => self.recover_feature_set(),
             }
         }
         out
+    }
+
+    /// `import ../other-app` (ARO-0005): the rest of the line is the path.
+    fn import(&mut self, imports: &mut Vec<super::Import>) {
+        let at = self.bump().span;
+        let first = self.peek().span;
+        let mut last = None;
+        while !self.at(&TokenKind::Eof) && !self.at_line_start() {
+            last = Some(self.bump().span);
+        }
+        match last {
+            Some(end) => {
+                let span = first.to(end);
+                let path = self.text_of(span).trim().to_string();
+                imports.push(super::Import { path, span });
+            }
+            None => self.diags.error_hint(
+                at,
+                "Expected a path after 'import'",
+                "write: import ../other-app",
+            ),
+        }
     }
 
     /// After a bad header: skip to the next `(` that starts a line, or to end of file.

@@ -12,6 +12,24 @@ use crate::source::{FileId, Span};
 
 /// Parses one file's text into feature sets, reporting problems into `diags`.
 pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<FeatureSet> {
+    parse_file_with_imports(file, text, diags).0
+}
+
+/// One `import ../path` line (ARO-0005): the path as written and where it is.
+#[derive(Clone, Debug)]
+pub struct Import {
+    /// The path, relative to the importing file's directory.
+    pub path: String,
+    /// Span of the path.
+    pub span: Span,
+}
+
+/// [`parse_file`] plus the file's `import` lines.
+pub fn parse_file_with_imports(
+    file: FileId,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> (Vec<FeatureSet>, Vec<Import>) {
     let tokens = lex(file, text, 0, text.len(), diags);
     let mut p = Parser {
         file,
@@ -22,7 +40,9 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Feat
         blocks: 0,
         diags,
     };
-    p.file_items()
+    let mut imports = Vec::new();
+    let sets = p.file_items(&mut imports);
+    (sets, imports)
 }
 
 /// Parses a bare statement list (a template's generated body) into statements.
