@@ -78,6 +78,7 @@ pub fn compile_with_imports(
     app_checks(&sets, &sources, &mut diags);
     user_actions::check(&sets, &mut diags);
     unreachable_handlers(&sets, &mut diags);
+    let mut broken: Vec<Resource> = Vec::new();
     for r in &resources {
         let Some(path) = r.path.strip_prefix("templates/") else {
             continue;
@@ -85,7 +86,14 @@ pub fn compile_with_imports(
         let text = String::from_utf8_lossy(&r.bytes);
         let generated = template::to_aro(path, &text);
         let id = sources.add(format!("{} (template)", r.path), generated);
-        let body = parser::parse_statements(id, &sources.file(id).text, &mut diags);
+        // A template is checked on its own: a broken one fails when it is rendered (and warns
+        // now), as in the reference, instead of failing the whole app.
+        let mut own = Diagnostics::default();
+        let body = parser::parse_statements(id, &sources.file(id).text, &mut own);
+        if !own.is_empty() {
+            broken.push(broken_template(path, &own, &mut diags));
+            continue;
+        }
         sets.push(ast::FeatureSet {
             name: format!("template:{path}"),
             activity: "Template".into(),
@@ -102,8 +110,19 @@ pub fn compile_with_imports(
     let mut strings = codegen::Interner::default();
     let mut program = Program::default();
     for fs in &sets {
-        let code = codegen::feature_set(fs, &sources, &mut strings, &mut diags);
-        program.feature_sets.push(code);
+        let Some(path) = fs.name.strip_prefix("template:") else {
+            let code = codegen::feature_set(fs, &sources, &mut strings, &mut diags);
+            program.feature_sets.push(code);
+            continue;
+        };
+        let mut own = Diagnostics::default();
+        let code = codegen::feature_set(fs, &sources, &mut strings, &mut own);
+        if own.is_empty() {
+            program.feature_sets.push(code);
+        } else {
+            // Templates come last: leaving one out moves no route's feature set index.
+            broken.push(broken_template(path, &own, &mut diags));
+        }
     }
     let contract_file = resources
         .iter()
@@ -167,8 +186,32 @@ pub fn compile_with_imports(
     program.strings = strings.into_strings();
     program.resources = resources;
     program.resources.extend(seeds);
+    program.resources.extend(broken);
     program.warnings = diagnostics::render_warnings(&sources, &diags);
     Ok(program)
+}
+
+/// The resource path under which the first error of a broken template is kept (read by the VM
+/// when the template is rendered).
+pub const TEMPLATE_ERROR_PREFIX: &str = ":template-error/";
+
+/// A template with errors: a warning now, and its first error kept for the render that fails.
+fn broken_template(path: &str, own: &Diagnostics, diags: &mut Diagnostics) -> Resource {
+    let first = own
+        .list
+        .first()
+        .map_or("invalid template", |d| d.message.as_str());
+    if let Some(d) = own.list.first() {
+        diags.warn_hint(
+            d.span,
+            format!("Template '{path}' has an error: {first}"),
+            "the app builds; rendering this template fails until it is fixed",
+        );
+    }
+    Resource {
+        path: format!("{TEMPLATE_ERROR_PREFIX}{path}"),
+        bytes: first.as_bytes().to_vec(),
+    }
 }
 
 /// App-level checks: exactly one `Application-Start`, no duplicate feature set names.

@@ -403,7 +403,15 @@ impl<'p> Scheduler<'p> {
         let name = format!("template:{path}");
         let Some(fs) = self.prog.feature_set(&name, None) else {
             fiber.pending_bind = None;
-            fiber.pending_error = Some(format!("Template not found: ./templates/{path}"));
+            let key = format!("{}{path}", arovm_compiler::TEMPLATE_ERROR_PREFIX);
+            let broken = self.prog.program.resources.iter().find(|r| r.path == key);
+            fiber.pending_error = Some(match broken {
+                Some(r) => format!(
+                    "Template ./templates/{path} has an error: {}",
+                    String::from_utf8_lossy(&r.bytes)
+                ),
+                None => format!("Template not found: ./templates/{path}"),
+            });
             self.fibers[id] = Some(fiber);
             self.ready.push_back(id);
             return;
