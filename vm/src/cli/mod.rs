@@ -344,7 +344,8 @@ fn load_any(path: &Path) -> Result<Loaded, i32> {
     })
 }
 
-fn run_path(path: &Path, opts: RunOptions) -> i32 {
+fn run_path(path: &Path, mut opts: RunOptions) -> i32 {
+    opts.compiled = !path.is_dir();
     match load_any(path) {
         Ok(l) => driver::run(&l, opts),
         Err(code) => code,

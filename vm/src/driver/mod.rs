@@ -97,6 +97,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
             .collect(),
     };
     d.sched.host.parameters = Value::object(std::mem::take(&mut d.opts.parameters));
+    d.sched.host.log_prefix = !d.opts.compiled;
     if d.opts.profile_actions {
         d.sched.host.profile = Some(Box::default());
     }

@@ -40,6 +40,9 @@ pub struct RunOptions {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key (`--tls-key`, `AROVM_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// Running a built `.arob` (the compiled form): `Log` lines carry no `[FeatureSet] ` prefix,
+    /// as the reference's compiled binaries print them.
+    pub compiled: bool,
     /// The app's command-line parameters (ARO-0047), in order: `<parameter>`.
     pub parameters: Vec<(std::rc::Rc<str>, arovm_stdlib::value::Value)>,
 }
@@ -61,6 +64,7 @@ impl Default for RunOptions {
             trusted_proxies: Vec::new(),
             tls_cert: None,
             tls_key: None,
+            compiled: false,
             parameters: Vec::new(),
         }
     }

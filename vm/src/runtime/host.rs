@@ -31,6 +31,8 @@ pub struct HostState {
     pub limits: RuntimeLimits,
     /// Repositories some `<repo> Observer` feature set watches.
     pub observed: std::collections::HashSet<String>,
+    /// `Log` lines start with `[FeatureSet] ` (interpreter mode; off for a built `.arob`).
+    pub log_prefix: bool,
     /// The app's command-line parameters (ARO-0047), as the `<parameter>` object.
     pub parameters: Value,
     /// The process environment as the `<env>` object, read on first use.
@@ -91,6 +93,7 @@ impl Default for HostState {
             profile: None,
             limits: RuntimeLimits::from_env(),
             observed: Default::default(),
+            log_prefix: true,
             parameters: Value::object(Vec::new()),
             environment: None,
             rng: seed | 1,
@@ -196,8 +199,10 @@ impl Host for HostState {
             let mut l = log::line(Level::Info, text, &fields);
             l.push('\n');
             l
-        } else {
+        } else if self.log_prefix {
             format!("[{}] {}\n", self.feature, log::escape_app_text(text))
+        } else {
+            format!("{}\n", log::escape_app_text(text))
         };
         if to_stderr {
             let _ = std::io::stderr().lock().write_all(line.as_bytes());
