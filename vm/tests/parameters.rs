@@ -49,7 +49,10 @@ fn parameters_reach_the_app_in_both_run_modes() {
     assert_eq!(code, 0, "{err}");
     // The compiled form prints Log lines without the `[FeatureSet] ` prefix, as the reference's
     // compiled binaries do.
-    assert!(out.starts_with(&want.replace("[Application-Start] ", "")), "{out}");
+    assert!(
+        out.starts_with(&want.replace("[Application-Start] ", "")),
+        "{out}"
+    );
 }
 
 #[test]
