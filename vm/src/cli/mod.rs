@@ -82,6 +82,12 @@ struct RunCmd {
     /// fail when the compiler reports a warning
     #[argh(switch)]
     deny_warnings: bool,
+    /// write the run's domain events to this JSON file when the app ends
+    #[argh(option)]
+    record: Option<PathBuf>,
+    /// publish the domain events of this recording (from --record) after start-up
+    #[argh(option)]
+    replay: Option<PathBuf>,
 }
 
 /// Run options from the flags and the environment; an invalid setting is an error at start-up.
@@ -115,6 +121,13 @@ fn options(f: &RunCmd) -> Result<RunOptions, String> {
     }
     if f.tls_key.is_some() {
         o.tls_key = f.tls_key.clone();
+    }
+    o.record = f.record.clone();
+    if let Some(path) = &f.replay {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--replay {}: {e}", path.display()))?;
+        o.replay = crate::runtime::recording::domain_events(&text)
+            .map_err(|e| format!("--replay {}: {e}", path.display()))?;
     }
     Ok(o)
 }

@@ -24,6 +24,8 @@ const RUN_OPTIONS: &[&str] = &[
     "trusted-proxy",
     "tls-cert",
     "tls-key",
+    "record",
+    "replay",
 ];
 
 /// Splits the arguments of a run (after `run`, or starting at the `.arob` path) into the ones

@@ -98,6 +98,9 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
     };
     d.sched.host.parameters = Value::object(std::mem::take(&mut d.opts.parameters));
     d.sched.host.log_prefix = !d.opts.compiled;
+    if d.opts.record.is_some() {
+        d.sched.host.recording = Some(Box::default());
+    }
     if d.opts.profile_actions {
         d.sched.host.profile = Some(Box::default());
     }
@@ -110,6 +113,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
         return 1;
     }
     let code = d.lifecycle();
+    d.write_recording();
     // Frames queued in the last turn (a farewell broadcast in Application-End) still leave.
     if let Some(r) = d.reactor.as_mut() {
         r.flush_dirty();
@@ -131,6 +135,34 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
 }
 
 impl Driver<'_> {
+    /// `--record FILE`: the run's domain events, written when the app ends.
+    fn write_recording(&mut self) {
+        let (Some(path), Some(rec)) = (self.opts.record.clone(), self.sched.host.recording.take())
+        else {
+            return;
+        };
+        let app = self
+            .prog
+            .feature_set("Application-Start", None)
+            .map_or("ARO Application", |i| {
+                self.prog.s(self.prog.program.feature_sets[i].activity)
+            });
+        let doc = rec.to_document(app, &self.sched.host.now_iso());
+        if rec.dropped > 0 {
+            self.sched.host.error(&format!(
+                "warning: --record kept the first {} events; {} later ones were not recorded",
+                crate::runtime::recording::MAX_RECORDED_EVENTS,
+                rec.dropped
+            ));
+        }
+        if let Err(e) = std::fs::write(&path, doc) {
+            self.sched.host.error(&format!(
+                "error: cannot write the recording {}: {e}",
+                path.display()
+            ));
+        }
+    }
+
     fn lifecycle(&mut self) -> i32 {
         let Some(start) = self.prog.feature_set("Application-Start", None) else {
             self.sched
@@ -140,6 +172,10 @@ impl Driver<'_> {
         };
         let root = self.sched.spawn_tracked(start, Vec::new());
         self.sched.unbudgeted(root);
+        // A recording's events are published again once Application-Start has begun.
+        for (event, payload) in std::mem::take(&mut self.opts.replay) {
+            self.sched.publish(&event, payload);
+        }
         let ending = self.until_done(root);
         match ending {
             Ending::Failed(e) => {

@@ -43,6 +43,10 @@ pub struct RunOptions {
     /// Running a built `.arob` (the compiled form): `Log` lines carry no `[FeatureSet] ` prefix,
     /// as the reference's compiled binaries print them.
     pub compiled: bool,
+    /// `--record FILE`: write the run's domain events there at the end.
+    pub record: Option<PathBuf>,
+    /// `--replay FILE`'s domain events (event name, payload), published after start-up.
+    pub replay: Vec<(String, arovm_stdlib::value::Value)>,
     /// The app's command-line parameters (ARO-0047), in order: `<parameter>`.
     pub parameters: Vec<(std::rc::Rc<str>, arovm_stdlib::value::Value)>,
 }
@@ -65,6 +69,8 @@ impl Default for RunOptions {
             tls_cert: None,
             tls_key: None,
             compiled: false,
+            record: None,
+            replay: Vec::new(),
             parameters: Vec::new(),
         }
     }

@@ -51,21 +51,15 @@ pub enum Halt {
     WaitChildren(Vec<(usize, Value)>),
     /// Waiting for another feature set (a user-defined action, a test's `When`) run with
     /// these variables; its outcome becomes this fiber's result as `CallResult` says.
-    Call(usize, Vec<(std::rc::Rc<str>, Value)>, CallResult),
+    Call(
+        usize,
+        Vec<(std::rc::Rc<str>, Value)>,
+        super::calls::CallResult,
+    ),
     /// Fuel exhausted; runnable again.
     OutOfFuel,
     /// A runtime error.
     Failed(RuntimeError),
-}
-
-/// What a called feature set gives its caller.
-#[derive(Clone, Debug)]
-pub enum CallResult {
-    /// A user-defined action (ARO-0081): `status`, `reason` and the `Return` payload's fields.
-    Response,
-    /// A test's `When the <name> from the <feature-set>` (ARO-0015): the payload field `name`,
-    /// else the first payload field, else the feature set's own variable `name`.
-    Named(std::rc::Rc<str>),
 }
 
 /// Everything the interpreter reads besides the fiber.

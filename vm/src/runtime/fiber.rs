@@ -81,7 +81,7 @@ pub struct Fiber {
     /// A template fiber started by `Include`: its output is appended to the parent's template.
     pub include: bool,
     /// Runs for its parent (an action call, a test's `When`): what the parent gets.
-    pub call_result: Option<super::context::CallResult>,
+    pub call_result: Option<super::calls::CallResult>,
     /// How many emitting fibers wait above this one (bounded: see `RuntimeLimits`).
     pub depth: u32,
     /// Time this fiber has spent running (its CPU time: the loop runs one thread).

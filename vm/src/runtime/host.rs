@@ -31,6 +31,8 @@ pub struct HostState {
     pub limits: RuntimeLimits,
     /// Repositories some `<repo> Observer` feature set watches.
     pub observed: std::collections::HashSet<String>,
+    /// `--record`: the domain events emitted so far.
+    pub recording: Option<Box<super::recording::Recording>>,
     /// `Log` lines start with `[FeatureSet] ` (interpreter mode; off for a built `.arob`).
     pub log_prefix: bool,
     /// The app's command-line parameters (ARO-0047), as the `<parameter>` object.
@@ -93,6 +95,7 @@ impl Default for HostState {
             profile: None,
             limits: RuntimeLimits::from_env(),
             observed: Default::default(),
+            recording: None,
             log_prefix: true,
             parameters: Value::object(Vec::new()),
             environment: None,
@@ -214,6 +217,12 @@ impl Host for HostState {
     }
 
     fn emit(&mut self, event: &str, payload: Value) {
+        if self.recording.is_some() {
+            let at = self.now_iso();
+            if let Some(r) = self.recording.as_mut() {
+                r.push(at, event, &payload);
+            }
+        }
         self.events.push((event.to_string(), payload));
     }
 

@@ -1,6 +1,7 @@
 //! The runtime: fibers, the interpreter, the scheduler and the host. Knows nothing of sockets.
 
 pub mod app;
+pub mod calls;
 pub mod context;
 pub mod error;
 pub mod fiber;
@@ -11,5 +12,6 @@ pub mod lower;
 pub mod metrics;
 pub mod ops;
 pub mod profile;
+pub mod recording;
 pub mod scheduler;
 pub mod statement;

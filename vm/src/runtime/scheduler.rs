@@ -2,7 +2,7 @@
 //! budget, parks them on timers, on their children, and on I/O the driver performs, and never
 //! blocks. `run_until_idle` is the console driver: with nothing ready it sleeps to the next timer.
 
-use super::context::CallResult;
+use super::calls::{action_result, named_result, CallResult};
 use super::error::RuntimeError;
 use super::fiber::{Fiber, FiberId};
 use super::host::HostState;
@@ -441,6 +441,16 @@ impl<'p> Scheduler<'p> {
         self.ready.push_front(child);
     }
 
+    /// Publishes a domain event from outside any fiber (`--replay`): its handlers are started
+    /// and run with the other ready fibers.
+    pub fn publish(&mut self, event: &str, payload: Value) {
+        use arovm_stdlib::action::Host;
+        self.host.emit(event, payload);
+        for (fs, p) in self.host.take_spawns(self.prog) {
+            self.spawn(fs, handler_env(p));
+        }
+    }
+
     /// Starts feature set `target` with `env` for the fiber `id` (a user-defined action, a
     /// test's `When`); the caller waits and gets its result (or its failure).
     fn call(
@@ -593,36 +603,6 @@ impl<'p> Scheduler<'p> {
 /// A handler's variables: `event` (the payload) and, as bare names, the payload's fields and
 /// those of a notified item (`user`), so `when <age> >= 16` reads the item's `age` (the Guide's
 /// rule for handler guards). Names bound in the handler itself take precedence.
-/// What a user-defined action gives its caller: `status`, `reason` when there is one, and the
-/// fields of its `Return … with` payload, in one object (ARO-0081 §5).
-fn action_result(resp: Option<&arovm_stdlib::action::Response>) -> Value {
-    let Some(r) = resp else {
-        return Value::object(vec![(Rc::from("status"), Value::str("OK"))]);
-    };
-    let mut entries = vec![(Rc::from("status"), Value::str(&r.status))];
-    if !r.reason.is_empty() && r.reason != "_expression_" {
-        entries.push((Rc::from("reason"), Value::str(&r.reason)));
-    }
-    entries.extend(r.data.iter().cloned());
-    Value::object(entries)
-}
-
-/// What a test's `When the <name> …` binds: the payload field `name`, else the first payload
-/// field, else the feature set's own variable `name`, else the whole response.
-fn named_result(
-    resp: Option<&arovm_stdlib::action::Response>,
-    name: &str,
-    own: Option<Value>,
-) -> Value {
-    let data = resp.map_or(&[][..], |r| &r.data[..]);
-    data.iter()
-        .find(|(k, _)| &**k == name)
-        .or(data.first())
-        .map(|(_, v)| v.clone())
-        .or(own)
-        .unwrap_or_else(|| action_result(resp))
-}
-
 fn handler_env(payload: Value) -> Vec<(Rc<str>, Value)> {
     let mut env = vec![(Rc::from("event"), payload.clone())];
     if let Value::Object(o) = &payload {

@@ -1,7 +1,8 @@
 //! One action statement: its operands resolved into a `Call`, the stdlib action run, the result
 //! bound, and the reference's error text (with its `Trace:` entries) when it fails.
 
-use super::context::{CallResult, Ctx, Halt, Missing};
+use super::calls::CallResult;
+use super::context::{Ctx, Halt, Missing};
 use super::error::RuntimeError;
 use super::fiber::Fiber;
 use arovm_compiler::bytecode::{Arg, Desc, FeatureSetCode, NONE};
