@@ -21,6 +21,25 @@ const TIME_UNITS: &[&str] = &[
 use crate::ast::{ActionStmt, Case, Clause, Descriptor, Expr, ExprKind, Operand, Stmt};
 use crate::lexer::TokenKind;
 
+/// An action statement from its parts.
+fn action(
+    verb: String,
+    verb_span: crate::source::Span,
+    result: Operand,
+    clauses: Vec<Clause>,
+    guard: Option<Expr>,
+    span: crate::source::Span,
+) -> Stmt {
+    Stmt::Action(ActionStmt {
+        verb,
+        verb_span,
+        result,
+        clauses,
+        guard,
+        span,
+    })
+}
+
 impl Parser<'_> {
     pub(super) fn statement(&mut self) -> PResult<Stmt> {
         match self.kw().as_deref() {
@@ -127,29 +146,16 @@ impl Parser<'_> {
             if self.at(&TokenKind::Pipe) {
                 // ARO-0067: `A |> B |> C.` is the statements A, B and C in turn; the block
                 // reader takes the next stage after the `|>`.
-                let prev = self.prev_span();
-                return Ok(Stmt::Action(ActionStmt {
-                    verb,
-                    verb_span,
-                    result,
-                    clauses,
-                    guard,
-                    span: verb_span.to(prev),
-                }));
+                let span = verb_span.to(self.prev_span());
+                return Ok(action(verb, verb_span, result, clauses, guard, span));
             }
             if self.at(&TokenKind::Dot) {
                 let end = self.bump().span;
                 while self.at(&TokenKind::Dot) {
                     self.bump(); // extra dots are tolerated, as in the reference
                 }
-                return Ok(Stmt::Action(ActionStmt {
-                    verb,
-                    verb_span,
-                    result,
-                    clauses,
-                    guard,
-                    span: verb_span.to(end),
-                }));
+                let span = verb_span.to(end);
+                return Ok(action(verb, verb_span, result, clauses, guard, span));
             }
             match self.kw().as_deref() {
                 Some("when") if guard.is_none() => {
@@ -227,14 +233,8 @@ impl Parser<'_> {
                             "every statement ends with '.'",
                         );
                     }
-                    return Ok(Stmt::Action(ActionStmt {
-                        verb,
-                        verb_span,
-                        result,
-                        clauses,
-                        guard,
-                        span: verb_span.to(prev),
-                    }));
+                    let span = verb_span.to(prev);
+                    return Ok(action(verb, verb_span, result, clauses, guard, span));
                 }
                 _ => {
                     let msg = if self.at(&TokenKind::RBrace) || self.at(&TokenKind::Eof) {

@@ -156,10 +156,7 @@ pub(super) fn action(
         p.action(f.fs, st.verb, t.elapsed());
     }
     f.template = cx.host.template.take();
-    let result_slot = match st.result {
-        Arg::Desc(d) => fs.descs[d as usize].slot,
-        Arg::Expr => NONE,
-    };
+    let result_slot = result_slot(fs, st);
     match outcome {
         Ok(Outcome::Bind(v)) => {
             if let Some(e) = too_large(cx, fs, st, &v) {
@@ -248,11 +245,7 @@ fn call_action(
         }
         (None, _) => Value::object(Vec::new()),
     };
-    let slot = match st.result {
-        Arg::Desc(d) => fs.descs[d as usize].slot,
-        Arg::Expr => NONE,
-    };
-    f.pending_bind = Some((slot, Value::Null));
+    f.pending_bind = Some((result_slot(fs, st), Value::Null));
     let env = vec![(std::rc::Rc::from("input"), input)];
     Ok(Some(Halt::Call(target, env, CallResult::Response)))
 }
@@ -280,13 +273,17 @@ fn when(
             env.push((prog.strs[sym as usize].clone(), v.clone()));
         }
     }
-    let slot = match st.result {
-        Arg::Desc(d) => fs.descs[d as usize].slot,
-        Arg::Expr => NONE,
-    };
-    f.pending_bind = Some((slot, Value::Null));
+    f.pending_bind = Some((result_slot(fs, st), Value::Null));
     let name = std::rc::Rc::from(call.result.name);
     Ok(Some(Halt::Call(target, env, CallResult::Named(name))))
+}
+
+/// The slot of the statement's result name (`NONE` for an expression result).
+fn result_slot(fs: &FeatureSetCode, st: &arovm_compiler::bytecode::StmtInfo) -> u32 {
+    match st.result {
+        Arg::Desc(d) => fs.descs[d as usize].slot,
+        Arg::Expr => NONE,
+    }
 }
 
 /// Binds `name` (not the statement's result) in this fiber: its slot when the feature set has
