@@ -355,10 +355,7 @@ pub fn compile_dir(dir: &Path) -> Result<Program, CompileError> {
             dir.display()
         )));
     }
-    aro.sort_by(|a: &(String, String), b| {
-        let main = |n: &str| n != "main.aro" && !n.ends_with("/main.aro");
-        (main(&a.0), &a.0).cmp(&(main(&b.0), &b.0))
-    });
+    main_first(&mut aro);
     resources.sort_by(|a: &Resource, b| a.path.cmp(&b.path));
     writable_stores(dir, &resources)?;
     let mut seen: Vec<PathBuf> = dir.canonicalize().into_iter().collect();
@@ -367,6 +364,14 @@ pub fn compile_dir(dir: &Path) -> Result<Program, CompileError> {
     })?;
     relative_file_names(&mut program, dir);
     Ok(program)
+}
+
+/// Orders an app's `.aro` files as they are compiled: `main.aro` first, then by path.
+fn main_first(aro: &mut [(String, String)]) {
+    aro.sort_by(|a, b| {
+        let not_main = |n: &str| n != "main.aro" && !n.ends_with("/main.aro");
+        (not_main(&a.0), &a.0).cmp(&(not_main(&b.0), &b.0))
+    });
 }
 
 /// The `.aro` files of the application `path` imported by the file `from` (main.aro first);
@@ -395,10 +400,7 @@ fn import_dir(
     if aro.is_empty() {
         return Err(format!("no .aro files in {}", dir.display()));
     }
-    aro.sort_by(|a: &(String, String), b| {
-        let main = |n: &str| n != "main.aro" && !n.ends_with("/main.aro");
-        (main(&a.0), &a.0).cmp(&(main(&b.0), &b.0))
-    });
+    main_first(&mut aro);
     Ok(aro)
 }
 

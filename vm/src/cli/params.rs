@@ -32,38 +32,44 @@ const RUN_OPTIONS: &[&str] = &[
 /// arovm's flag parser reads and the app's parameters, in order.
 pub(super) fn split(args: &[&str]) -> (Vec<String>, Vec<(Rc<str>, Value)>) {
     let mut ours = Vec::new();
-    let mut params: Vec<(Rc<str>, Value)> = Vec::new();
-    let set = |params: &mut Vec<(Rc<str>, Value)>, key: &str, v: Value| {
-        match params.iter_mut().find(|(k, _)| &**k == key) {
-            Some(entry) => entry.1 = v, // the last occurrence wins
-            None => params.push((Rc::from(key), v)),
-        }
+    let mut params = Vec::new();
+    read(args, true, &mut ours, &mut params);
+    (ours, params)
+}
+
+/// Reads `args` into `ours` (arovm's flags and positionals, when `known`) and `params`. After
+/// `--`, and in what follows it, no flag is arovm's.
+fn read(args: &[&str], known: bool, ours: &mut Vec<String>, params: &mut Vec<(Rc<str>, Value)>) {
+    let mut set = |key: &str, v: Value| match params.iter_mut().find(|(k, _)| &**k == key) {
+        Some(entry) => entry.1 = v, // the last occurrence wins
+        None => params.push((Rc::from(key), v)),
     };
     let mut i = 0;
     while i < args.len() {
         let a = args[i];
         i += 1;
-        if a == "--" {
-            // Everything after `--` is the app's alone.
-            for (k, v) in params_only(&args[i..]) {
-                set(&mut params, &k, v);
+        if a == "--" && known {
+            let mut rest = Vec::new();
+            read(&args[i..], false, ours, &mut rest);
+            for (k, v) in rest {
+                set(&k, v);
             }
-            break;
+            return;
         }
         if let Some(long) = a.strip_prefix("--").filter(|l| !l.is_empty()) {
             let (key, inline) = match long.split_once('=') {
                 Some((k, v)) => (k, Some(v)),
                 None => (long, None),
             };
-            let takes_value = RUN_OPTIONS.contains(&key);
-            if RUN_SWITCHES.contains(&key) || takes_value {
+            let switch = known && RUN_SWITCHES.contains(&key);
+            let takes_value = known && RUN_OPTIONS.contains(&key);
+            if switch || takes_value {
                 ours.push(a.to_string());
             }
             let value = match inline {
                 Some(v) => Some(v.to_string()),
                 None if takes_value
-                    || (!RUN_SWITCHES.contains(&key)
-                        && args.get(i).is_some_and(|n| !n.starts_with('-'))) =>
+                    || (!switch && args.get(i).is_some_and(|n| !n.starts_with('-'))) =>
                 {
                     let v = args.get(i).map(|s| s.to_string());
                     if v.is_some() {
@@ -76,46 +82,16 @@ pub(super) fn split(args: &[&str]) -> (Vec<String>, Vec<(Rc<str>, Value)>) {
                 }
                 None => None,
             };
-            let v = value.as_deref().map_or(Value::Bool(true), coerce);
-            set(&mut params, key, v);
+            set(key, value.as_deref().map_or(Value::Bool(true), coerce));
         } else if let Some(short) = a.strip_prefix('-').filter(|s| !s.is_empty()) {
             // Short options are flags only: `-abc` is a, b and c.
             for c in short.chars() {
-                set(&mut params, &c.to_string(), Value::Bool(true));
+                set(&c.to_string(), Value::Bool(true));
             }
-        } else {
+        } else if known {
             ours.push(a.to_string());
         }
     }
-    (ours, params)
-}
-
-/// The parameters of arguments that are all the app's (after `--`).
-fn params_only(args: &[&str]) -> Vec<(Rc<str>, Value)> {
-    let mut params = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i];
-        i += 1;
-        if let Some(long) = a.strip_prefix("--").filter(|l| !l.is_empty()) {
-            let (key, v) = match long.split_once('=') {
-                Some((k, v)) => (k, coerce(v)),
-                None => match args.get(i).filter(|n| !n.starts_with('-')) {
-                    Some(n) => {
-                        i += 1;
-                        (long, coerce(n))
-                    }
-                    None => (long, Value::Bool(true)),
-                },
-            };
-            params.push((Rc::from(key), v));
-        } else if let Some(short) = a.strip_prefix('-').filter(|s| !s.is_empty()) {
-            for c in short.chars() {
-                params.push((Rc::from(c.to_string()), Value::Bool(true)));
-            }
-        }
-    }
-    params
 }
 
 /// ARO-0047's coercion: digits → Int, digits.digits → Float, `true`/`false` → Bool, else text.
