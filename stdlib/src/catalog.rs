@@ -116,6 +116,7 @@ pub const COMPUTE_OPERATIONS: &[&str] = &[
     "last",
     "date",
     "format",
+    "distance",
     "identity",
 ];
 

@@ -1,12 +1,26 @@
 //! Own actions (internal → internal): Create, Compute, Validate, Compare, Transform, Update, Merge.
 
 use crate::action::{ActionError, Call, Host, Outcome};
-use crate::value::{date, equals, from_json, to_description, to_json, Object, Value};
+use crate::value::{
+    date, date_range, equals, from_json, recurrence, to_description, to_json, Object, Value,
+};
 use sha2::{Digest, Sha256};
 use std::rc::Rc;
 
 /// `Create the <x[: Type]> with <value>` → x = value.
 pub(crate) fn create(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionError> {
+    match call.result.spec().map(str::to_ascii_lowercase).as_deref() {
+        Some("date-range" | "daterange") => return date_range_of(call),
+        Some("recurrence") => {
+            let pattern = text(&call.object_value()?);
+            let now = date::parse(&host.now())
+                .ok_or_else(|| ActionError::new("the clock is outside years 1–9999"))?;
+            return recurrence::value(&pattern, &now)
+                .map(Outcome::Bind)
+                .map_err(ActionError::new);
+        }
+        _ => {}
+    }
     let v = call.object_value().unwrap_or_else(|_| Value::str(""));
     // A typed entity (`<order: Order>`, PascalCase) gets an `id` when it has none.
     let typed = call.result.spec().is_some_and(|t| {
@@ -27,6 +41,16 @@ pub(crate) fn create(call: &Call, host: &mut dyn Host) -> Result<Outcome, Action
         }
     }
     Ok(Outcome::Bind(v))
+}
+
+/// `Create the <r: date-range> from <start> to <end>` (ARO-0041).
+fn date_range_of(call: &Call) -> Result<Outcome, ActionError> {
+    let start = moment(&call.object_value()?)?;
+    let end = call
+        .clause(&["to"])
+        .ok_or_else(|| ActionError::new("'Create date-range' requires a 'to' clause"))?
+        .require()?;
+    Ok(Outcome::Bind(date_range::range(&start, &moment(&end)?)))
 }
 
 /// Operation names that also work as the result's base name (`Compute the <length> from ...`).
@@ -167,33 +191,35 @@ pub(crate) fn compute(call: &Call) -> Result<Outcome, ActionError> {
                 .unwrap_or(Value::str("")),
             other => other.clone(),
         },
-        "date" => {
-            let t = text(&input);
-            let secs = date::parse_iso(&t)
-                .ok_or_else(|| ActionError::new(format!("Invalid date: '{t}' is not ISO 8601")))?;
-            Value::str(&date::format_iso(secs))
-        }
+        "date" => Value::str(&moment(&input)?.iso()),
         "format" => {
-            let t = text(&input);
-            let secs = date::parse_iso(&t)
-                .ok_or_else(|| ActionError::new(format!("Invalid date: '{t}' is not ISO 8601")))?;
             let pattern = match &arg {
                 Some(Value::Str(p)) => p.to_string(),
                 _ => "MMMM d, yyyy".to_string(),
             };
-            Value::str(&date::format(secs, &pattern))
+            Value::str(&date::format(&moment(&input)?, &pattern))
+        }
+        "distance" => {
+            let to = call
+                .clause(&["to"])
+                .ok_or_else(|| ActionError::new("'Compute distance' requires a 'to' clause"))?
+                .require()?;
+            date_range::distance(&moment(&input)?, &moment(&to)?)
         }
         o if o.starts_with(['+', '-']) => {
-            let t = text(&input);
-            let secs = date::parse_iso(&t)
-                .ok_or_else(|| ActionError::new(format!("Invalid date: '{t}' is not ISO 8601")))?;
-            let moved = date::offset(secs, o)
+            let moved = date::offset(&moment(&input)?, o)
                 .ok_or_else(|| ActionError::new(format!("Invalid date offset '{o}'")))?;
-            Value::str(&date::format_iso(moved))
+            Value::str(&moved.iso())
         }
         _ => input,
     };
     Ok(Outcome::Bind(out))
+}
+
+/// A date value (an ISO-8601 string), or the error the reference gives for anything else.
+pub(crate) fn moment(v: &Value) -> Result<date::Moment, ActionError> {
+    let t = text(v);
+    date::parse(&t).ok_or_else(|| ActionError::new(format!("Invalid date: '{t}' is not ISO 8601")))
 }
 
 fn text(v: &Value) -> String {

@@ -58,9 +58,17 @@ pub(crate) fn extract(call: &Call) -> Result<Outcome, ActionError> {
     let out = match &v {
         Value::List(l) => element(l, key).unwrap_or(v.clone()),
         Value::Object(o) => o.get(key).cloned().unwrap_or(v.clone()),
-        Value::Str(s) => crate::value::date::parse_iso(s)
-            .and_then(|t| crate::value::date::property(t, key))
-            .unwrap_or(v.clone()),
+        Value::Str(s) => match crate::value::date::parse(s) {
+            // `Extract the <local: timezone> from <date> with "Europe/Berlin"` (ARO-0041).
+            Some(m) if key.eq_ignore_ascii_case("timezone") && call.with_value().is_some() => {
+                let zone = call.with_value().unwrap_or_default();
+                let zone = zone.as_str().unwrap_or_default();
+                let local = crate::value::date::in_zone(&m, zone).map_err(ActionError::new)?;
+                Value::str(&local.iso())
+            }
+            Some(m) => crate::value::date::property(&m, key).unwrap_or(v.clone()),
+            None => v.clone(),
+        },
         _ => v.clone(),
     };
     Ok(Outcome::Bind(out))

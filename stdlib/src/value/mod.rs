@@ -1,9 +1,11 @@
 //! The value model: null, bool, int, float, string, list, ordered object. Cloning is cheap (`Rc`).
 
 pub mod date;
+pub mod date_range;
 mod display;
 mod json;
 mod ops;
+pub mod recurrence;
 
 pub use display::{describe_into, format_float, format_float_log, to_description, to_display};
 pub use json::{from_json, to_json, to_json_wire, to_json_wire_members};

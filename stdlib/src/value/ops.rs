@@ -69,6 +69,17 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
             a.as_f64()?.partial_cmp(&b.as_f64()?)
         }
+        // Dates compare in time order, whatever offsets they are shown with.
+        (Value::Str(x), Value::Str(y))
+            if !(x.len() == y.len() && x.ends_with('Z') && y.ends_with('Z'))
+                && super::date::looks_like_date(x)
+                && super::date::looks_like_date(y) =>
+        {
+            match (super::date::parse_iso(x), super::date::parse_iso(y)) {
+                (Some(a), Some(b)) => Some(a.cmp(&b)),
+                _ => Some(x.cmp(y)),
+            }
+        }
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         (Value::Str(_), Value::Int(_) | Value::Float(_))
         | (Value::Int(_) | Value::Float(_), Value::Str(_)) => a.as_f64()?.partial_cmp(&b.as_f64()?),

@@ -106,6 +106,10 @@ impl Ctx<'_> {
         }
         match name {
             "now" => Some(Value::str(&self.host.now_iso())),
+            // ARO-0041 §5: midnight (UTC) of this day, the one before and the one after.
+            "today" => Some(Value::str(&self.host.midnight_iso(0))),
+            "yesterday" => Some(Value::str(&self.host.midnight_iso(-1))),
+            "tomorrow" => Some(Value::str(&self.host.midnight_iso(1))),
             // ARO-0047 and the reference's environment object.
             "parameter" => Some(self.host.parameters.clone()),
             "env" => Some(self.host.environment()),

@@ -134,6 +134,14 @@ impl HostState {
         arovm_stdlib::value::date::format_iso(secs)
     }
 
+    /// Midnight UTC `days` days from today, ISO-8601.
+    pub fn midnight_iso(&self, days: i64) -> String {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        arovm_stdlib::value::date::format_iso((secs.div_euclid(86_400) + days) * 86_400)
+    }
+
     fn next_rand(&mut self) -> u64 {
         // xorshift64*
         self.rng ^= self.rng >> 12;

@@ -4,7 +4,9 @@
 
 use super::error::RuntimeError;
 use arovm_compiler::bytecode::BinCode;
-use arovm_stdlib::value::{compare, date, describe_into, equals, to_description, Object, Value};
+use arovm_stdlib::value::{
+    compare, date, date_range, describe_into, equals, to_description, Object, Value,
+};
 use std::cmp::Ordering;
 
 fn num(v: &Value) -> Result<f64, RuntimeError> {
@@ -115,7 +117,10 @@ pub fn binary(op: BinCode, a: &Value, b: &Value) -> Result<Value, RuntimeError> 
         Contains => Value::Bool(match (a, b) {
             (Value::List(l), x) => l.iter().any(|y| equals(x, y)),
             (Value::Str(s), Value::Str(t)) => s.contains(&**t),
-            (Value::Object(o), Value::Str(k)) => o.get(k).is_some(),
+            // `<date> in <range>` (ARO-0041): a date range holds the dates between its ends.
+            (Value::Object(o), Value::Str(k)) => {
+                date_range::contains(o, k).unwrap_or_else(|| o.get(k).is_some())
+            }
             _ => false,
         }),
         Matches => {
@@ -178,7 +183,7 @@ pub fn step(v: &Value, key: &str) -> Option<Value> {
         Value::Str(s) if key == "length" || key == "count" => {
             Some(Value::Int(s.chars().count() as i64))
         }
-        Value::Str(s) => date::parse_iso(s).and_then(|t| date::property(t, key)),
+        Value::Str(s) => date::parse(s).and_then(|m| date::property(&m, key)),
         _ => None,
     }
 }
