@@ -263,4 +263,13 @@ pub trait Host {
     }
     /// Appends to the template being rendered; false when no template is being rendered.
     fn write_template(&mut self, text: &str) -> bool;
+    /// True in the developer context (`--debug`, ARO-0031): Log prints typed values.
+    fn developer(&self) -> bool {
+        false
+    }
+    /// Writes one developer-context log line for `target` (`LOG[console] Feature: text`).
+    fn log_developer(&mut self, to_stderr: bool, target: &str, text: &str) {
+        let _ = target;
+        self.log(to_stderr, text);
+    }
 }

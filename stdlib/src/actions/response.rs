@@ -72,10 +72,17 @@ pub(crate) fn log(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionErr
         let filters = o.specs.clone();
         return print_template(call, host, &filters);
     }
+    let shown = |v: &Value| {
+        if host.developer() {
+            crate::value::developer::to_developer(v)
+        } else {
+            to_display(v)
+        }
+    };
     let text = match (&call.result.value, call.clause(&["with"])) {
-        (Some(v), _) => to_display(v),
+        (Some(v), _) => shown(v),
         // The older form `Log the <startup: message> for the <console> with "text"`.
-        (None, Some(with)) => with.require().map(|v| to_display(&v))?,
+        (None, Some(with)) => with.require().map(|v| shown(&v))?,
         (None, None) => {
             return Err(ActionError::new(
                 call.result
@@ -88,7 +95,12 @@ pub(crate) fn log(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionErr
     let to_err = call
         .object()
         .is_some_and(|o| o.name == "stderr" || o.spec() == Some("error"));
-    host.log(to_err, &text);
+    if host.developer() {
+        let target = call.object().map_or("console", |o| o.name);
+        host.log_developer(to_err, target, &text);
+    } else {
+        host.log(to_err, &text);
+    }
     Ok(Outcome::Nothing)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod date;
 pub mod date_range;
+pub mod developer;
 mod display;
 mod json;
 mod ops;

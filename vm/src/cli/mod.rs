@@ -60,6 +60,10 @@ struct RunCmd {
     /// put a failed handler's runtime error into its HTTP 500 body (development only)
     #[argh(switch)]
     debug_errors: bool,
+    /// developer output (ARO-0031): typed Log lines `LOG[console] Feature: String("…")` and
+    /// the final response as a table
+    #[argh(switch)]
+    debug: bool,
     /// log format: text (default) or json (also AROVM_LOG_FORMAT); levels: ARO_LOG_LEVEL
     #[argh(option)]
     log_format: Option<String>,
@@ -100,6 +104,7 @@ fn options(f: &RunCmd) -> Result<RunOptions, String> {
     o.keep_alive = f.keep_alive;
     o.profile_actions = f.profile_actions;
     o.debug_errors = f.debug_errors;
+    o.debug = f.debug;
     if let Some(fmt) = &f.log_format {
         o.log_format =
             crate::driver::parse_log_format(fmt).map_err(|e| format!("--log-format: {e}"))?;

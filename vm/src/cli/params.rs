@@ -10,6 +10,7 @@ const RUN_SWITCHES: &[&str] = &[
     "keep-alive",
     "profile-actions",
     "debug-errors",
+    "debug",
     "no-access-log",
     "deny-warnings",
     "help",

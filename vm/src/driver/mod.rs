@@ -98,6 +98,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
     };
     d.sched.host.parameters = Value::object(std::mem::take(&mut d.opts.parameters));
     d.sched.host.log_prefix = !d.opts.compiled;
+    d.sched.host.developer = d.opts.debug;
     if d.opts.record.is_some() {
         d.sched.host.recording = Some(Box::default());
     }
@@ -204,7 +205,7 @@ impl Driver<'_> {
                 ]);
                 self.application_end("Success", shutdown);
                 if !self.opts.keep_alive {
-                    for line in response_lines(resp, &vars) {
+                    for line in response_lines(resp, &vars, self.opts.debug) {
                         self.sched.host.print(&line);
                     }
                 }

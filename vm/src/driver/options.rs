@@ -21,6 +21,9 @@ pub struct RunOptions {
     /// Put a failed handler's runtime error into its 500 body (`--debug-errors`; development
     /// only: the error quotes bound values and request headers).
     pub debug_errors: bool,
+    /// The developer context of ARO-0031 (`--debug`): typed Log lines and the final response
+    /// as a table.
+    pub debug: bool,
     /// `ARO_HTTP_PORT`, validated at start-up.
     pub http_port_env: Option<u16>,
     /// `ARO_SOCKET_PORT`, validated at start-up.
@@ -59,6 +62,7 @@ impl Default for RunOptions {
             keep_alive: false,
             profile_actions: false,
             debug_errors: false,
+            debug: false,
             http_port_env: None,
             socket_port_env: None,
             log_level: Level::Info,

@@ -31,13 +31,22 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>, depth: usiz
     }
 }
 
-/// The lines printed after a successful run.
-pub fn response_lines(resp: Option<Response>, vars: &[(Rc<str>, Value)]) -> Vec<String> {
+/// The lines printed after a successful run; with `developer` (`--debug`) the response is a
+/// table of typed values (ARO-0031).
+pub fn response_lines(
+    resp: Option<Response>,
+    vars: &[(Rc<str>, Value)],
+    developer: bool,
+) -> Vec<String> {
     let Some(r) = resp else {
         return vec!["[OK] success".into()];
     };
     if r.reason == "application" {
         return Vec::new();
+    }
+    if developer {
+        let table = arovm_stdlib::value::developer::response_table(&r.status, &r.reason, &r.data);
+        return table.lines().map(str::to_string).collect();
     }
     let mut lines = vec![format!("[{}] {}", r.status, r.reason)];
     let mut data = Vec::new();

@@ -35,6 +35,8 @@ pub struct HostState {
     pub recording: Option<Box<super::recording::Recording>>,
     /// `Log` lines start with `[FeatureSet] ` (interpreter mode; off for a built `.arob`).
     pub log_prefix: bool,
+    /// The developer context (`--debug`, ARO-0031): `LOG[target] Feature: String("…")`.
+    pub developer: bool,
     /// The app's command-line parameters (ARO-0047), as the `<parameter>` object.
     pub parameters: Value,
     /// The process environment as the `<env>` object, read on first use.
@@ -97,6 +99,7 @@ impl Default for HostState {
             observed: Default::default(),
             recording: None,
             log_prefix: true,
+            developer: false,
             parameters: Value::object(Vec::new()),
             environment: None,
             rng: seed | 1,
@@ -215,6 +218,25 @@ impl Host for HostState {
         } else {
             format!("{}\n", log::escape_app_text(text))
         };
+        if to_stderr {
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(line.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    fn developer(&self) -> bool {
+        self.developer
+    }
+
+    fn log_developer(&mut self, to_stderr: bool, target: &str, text: &str) {
+        if crate::telemetry::log::format() == crate::telemetry::log::Format::Json {
+            return self.log(to_stderr, text);
+        }
+        let text = crate::telemetry::log::escape_app_text(text);
+        let line = format!("LOG[{target}] {}: {text}\n", self.feature);
         if to_stderr {
             let _ = std::io::stderr().lock().write_all(line.as_bytes());
         } else {
