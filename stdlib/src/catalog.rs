@@ -85,6 +85,8 @@ actions! {
     CallAction: Own = ["\u{0}application-action"],
     // A test's `When the <r> from the <feature-set>` (ARO-0015): run by the VM.
     When: Own = ["when"],
+    // `Listen on port N as <socket-server>` (ARO-0008 §6.1); `Await` is its alias in the reference.
+    Listen: Server = ["listen", "await"],
 }
 
 /// The operations `Compute the <name: op>` knows (besides date offsets such as `+7d`); any

@@ -250,3 +250,32 @@ fn a_sender_waits_for_a_full_outbound_buffer_instead_of_dropping_data() {
         "nothing accepted is lost"
     );
 }
+
+#[test]
+fn await_on_port_starts_the_socket_server_in_run_mode() {
+    // `Await` is `Listen`'s alias (ARO-0008 §6.1): the statement form `Verb on port N as <x>`.
+    let text = APP.replace(
+        "Start the <socket-server> with { port: 9000 }.",
+        "Await on port 9000 as <socket-server>.",
+    );
+    assert_ne!(text, APP);
+    let dir = app(
+        "tcp-await",
+        &[("main.aro", &text), ("openapi.yaml", &contract())],
+    );
+    let s = start(&dir, &[("ARO_SOCKET_PORT", "0")]);
+    let mut port = None;
+    for _ in 0..50 {
+        if let Ok(l) = s.lines.recv_timeout(Duration::from_millis(100)) {
+            if let Some(p) = l.strip_prefix("Socket Server started on port ") {
+                port = p.trim().parse::<u16>().ok();
+                break;
+            }
+        }
+    }
+    let mut c = client(port.expect("socket server started"));
+    c.write_all(b"ping\n").unwrap();
+    let mut buf = [0u8; 5];
+    c.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping\n");
+}

@@ -130,6 +130,20 @@ impl Parser<'_> {
         }
         let verb = self.text_of(verb_span).to_string();
         self.skip_article();
+        // `Listen on port 9000 as <socket-server>.` (ARO-0008 §6): clauses first, the result
+        // after `as`.
+        if self
+            .kw()
+            .is_some_and(|w| PREPOSITIONS.contains(&w.as_str()) && w != "as")
+            && self.as_before_end()
+        {
+            let placeholder = Operand::Desc(Descriptor {
+                base: String::new(),
+                specifiers: Vec::new(),
+                span: verb_span,
+            });
+            return self.action_rest(verb, verb_span, placeholder, true);
+        }
         if self.at(&TokenKind::Dot) {
             let msg = format!("Statement '{verb}' has no result: expected '<result>'");
             let span = self.peek().span;
@@ -140,6 +154,52 @@ impl Parser<'_> {
             );
         }
         let result = self.operand()?;
+        self.action_rest(verb, verb_span, result, false)
+    }
+
+    /// True when a bare `as` comes before the statement's `.` (the result-after-`as` form).
+    fn as_before_end(&self) -> bool {
+        self.tokens[self.pos..]
+            .iter()
+            .take_while(|t| !matches!(t.kind, TokenKind::Dot | TokenKind::RBrace | TokenKind::Eof))
+            .any(|t| {
+                matches!(t.kind, TokenKind::Word) && self.text_of(t.span).eq_ignore_ascii_case("as")
+            })
+    }
+
+    /// The clauses, guard and `.` of an action statement after its result. With `result_after_as`
+    /// the statement began with a clause and its `as <x>` clause is the result.
+    fn action_rest(
+        &mut self,
+        verb: String,
+        verb_span: crate::source::Span,
+        result: Operand,
+        result_after_as: bool,
+    ) -> PResult<Stmt> {
+        let finish = |p: &mut Self, mut result, mut clauses: Vec<Clause>, guard, span| {
+            if result_after_as {
+                match clauses.iter().position(|c: &Clause| c.word == "as") {
+                    Some(i) => result = clauses.remove(i).value,
+                    None => {
+                        let msg =
+                            format!("Statement '{verb}' has no result: expected 'as <result>'");
+                        return p.error_hint(
+                            span,
+                            msg,
+                            "write: Listen on port 9000 as <socket-server>.",
+                        );
+                    }
+                }
+            }
+            Ok(action(
+                verb.clone(),
+                verb_span,
+                result,
+                clauses,
+                guard,
+                span,
+            ))
+        };
         let mut clauses = Vec::new();
         let mut guard = None;
         loop {
@@ -147,7 +207,7 @@ impl Parser<'_> {
                 // ARO-0067: `A |> B |> C.` is the statements A, B and C in turn; the block
                 // reader takes the next stage after the `|>`.
                 let span = verb_span.to(self.prev_span());
-                return Ok(action(verb, verb_span, result, clauses, guard, span));
+                return finish(self, result, clauses, guard, span);
             }
             if self.at(&TokenKind::Dot) {
                 let end = self.bump().span;
@@ -155,7 +215,7 @@ impl Parser<'_> {
                     self.bump(); // extra dots are tolerated, as in the reference
                 }
                 let span = verb_span.to(end);
-                return Ok(action(verb, verb_span, result, clauses, guard, span));
+                return finish(self, result, clauses, guard, span);
             }
             match self.kw().as_deref() {
                 Some("when") if guard.is_none() => {
@@ -202,7 +262,13 @@ impl Parser<'_> {
                     let before = self.pos;
                     self.skip_article();
                     let article = self.pos != before;
-                    let value = self.operand()?;
+                    let mut value = self.operand()?;
+                    // `on port 9000`: the port number is the clause's value.
+                    if matches!(&value, Operand::Desc(d) if d.base == "port" && d.specifiers.is_empty())
+                        && matches!(self.peek().kind, TokenKind::Int(_) | TokenKind::Lt)
+                    {
+                        value = self.operand()?;
+                    }
                     clauses.push(Clause {
                         word: w,
                         value,
@@ -234,7 +300,7 @@ impl Parser<'_> {
                         );
                     }
                     let span = verb_span.to(prev);
-                    return Ok(action(verb, verb_span, result, clauses, guard, span));
+                    return finish(self, result, clauses, guard, span);
                 }
                 _ => {
                     let msg = if self.at(&TokenKind::RBrace) || self.at(&TokenKind::Eof) {

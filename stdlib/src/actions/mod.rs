@@ -51,6 +51,7 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Write => response::unsupported(call),
         Publish => Ok(Outcome::Nothing),
         Start => server::start(call),
+        Listen => server::listen(call),
         Stop => server::stop(call),
         Close => server::close(call),
         Connect => server::connect(call),

@@ -43,6 +43,30 @@ pub(crate) fn keepalive(_call: &Call) -> Result<Outcome, ActionError> {
     Ok(Outcome::Suspend(IoRequest::Keepalive, Value::Null))
 }
 
+/// `Listen on port 9000 as <socket-server>.` (ARO-0008 §6.1, also `Await`): starts the TCP
+/// socket server on that port, as `Start the <socket-server> on port 9000` does. The
+/// reference's other forms (`Listen the <keyboard> to the <stdin>`, `Listen for <events>`) only
+/// announce themselves there; here they are an error that says so.
+pub(crate) fn listen(call: &Call) -> Result<Outcome, ActionError> {
+    if !matches!(call.result.name, "socket-server" | "socketserver") {
+        return Err(ActionError::new(format!(
+            "{} supports 'Listen on port <N> as <socket-server>' (a TCP socket server); \
+             listening as <{}> (keyboard input, events) is not supported",
+            call.verb, call.result.name
+        )));
+    }
+    let port = clause_port(call)
+        .ok_or_else(|| ActionError::new(format!("{} needs a port: on port <N>", call.verb)))?;
+    let port = u16::try_from(port)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| ActionError::new(format!("Invalid port {port}: use 1 to 65535")))?;
+    Ok(Outcome::Suspend(
+        IoRequest::StartSocket { port: Some(port) },
+        Value::Null,
+    ))
+}
+
 /// `Start the <http-server> with <contract>` / `with { port: N }`: asks the reactor to listen.
 pub(crate) fn start(call: &Call) -> Result<Outcome, ActionError> {
     let target = call.result.name;
