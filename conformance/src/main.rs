@@ -8,6 +8,7 @@
 //! same lines, where `__ANY__` stands for any text within its line.
 //! A case expecting status 2 is a negative (compile-error) case: only `arovm build` runs and its
 //! stderr is compared with `expected.stderr`; otherwise the build's warnings lead the run's stderr.
+//! A case under `files/` runs in a fresh copy of its directory in the temp dir.
 //! A case with `http.script` is an HTTP case (see
 //! [`http`]): the app serves on a free loopback port and the script's requests are checked.
 
@@ -49,7 +50,44 @@ struct Outcome {
     status: i32,
 }
 
+/// Copies a directory tree (a `files/` case's app and seed files).
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let target = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &target)?;
+        } else {
+            std::fs::copy(e.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// A case under `files/` reads and writes files relative to its working directory: it runs in
+/// a fresh copy of its directory under the temp dir, so nothing is written into the checkout.
 fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
+    if !case.components().any(|c| c.as_os_str() == "files") {
+        return run_case_in(arovm, case, expected_status);
+    }
+    let name = case.file_name().unwrap_or_default().to_string_lossy();
+    let scratch =
+        std::env::temp_dir().join(format!("arovm-conf-files-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    if let Err(e) = copy_dir(case, &scratch) {
+        return Outcome {
+            stdout: String::new(),
+            stderr: format!("cannot copy the case: {e}"),
+            status: -1,
+        };
+    }
+    let out = run_case_in(arovm, &scratch, expected_status);
+    let _ = std::fs::remove_dir_all(&scratch);
+    out
+}
+
+fn run_case_in(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
     let arob = std::env::temp_dir().join(format!(
         "arovm-conf-{}-{}.arob",
         std::process::id(),

@@ -204,6 +204,95 @@ pub enum IoRequest {
         /// `Include`: append to the caller's own template output.
         append: bool,
     },
+    /// A file-system operation; resumed with its result value.
+    File(FileOp),
+}
+
+/// A file-system operation a fiber waits for (the VM runs it off the loop).
+#[derive(Clone, Debug)]
+pub enum FileOp {
+    /// Read a file and convert it from `format`.
+    Read {
+        /// The path (relative to the working directory).
+        path: String,
+        /// How to convert the bytes.
+        format: crate::formats::Format,
+        /// CSV/TSV options.
+        options: crate::formats::Options,
+    },
+    /// Write (atomically replace) or append to a file.
+    Write {
+        /// The path.
+        path: String,
+        /// The value to write.
+        value: Value,
+        /// How to convert it.
+        format: crate::formats::Format,
+        /// CSV/TSV options.
+        options: crate::formats::Options,
+        /// The written variable's name (XML root, SQL table, TOML array).
+        name: String,
+        /// Append instead of replacing.
+        append: bool,
+    },
+    /// List a directory's entries.
+    List {
+        /// The directory.
+        path: String,
+        /// Descend into subdirectories.
+        recursive: bool,
+        /// A glob on entry names (`*`, `?`; case-insensitive).
+        pattern: Option<String>,
+    },
+    /// A path's metadata.
+    Stat {
+        /// The path.
+        path: String,
+    },
+    /// Whether a path exists (`dir`: Some(true) a directory, Some(false) a file, None any).
+    Exists {
+        /// The path.
+        path: String,
+        /// The kind asked for.
+        dir: Option<bool>,
+    },
+    /// Create a directory (with its parents) or touch a file.
+    Make {
+        /// The path.
+        path: String,
+        /// A file, not a directory.
+        file: bool,
+    },
+    /// Copy or move a file or directory.
+    Copy {
+        /// Source.
+        from: String,
+        /// Destination (replaced when it exists).
+        to: String,
+        /// Move instead of copy.
+        moving: bool,
+    },
+    /// Delete a file or directory (recursively); a missing path is not an error.
+    Delete {
+        /// The path.
+        path: String,
+    },
+}
+
+impl IoRequest {
+    /// True for requests whose statement binds nothing when it resumes (file writes, copies,
+    /// moves, deletes and touches, whatever the verb's role).
+    pub fn binds_nothing(&self) -> bool {
+        matches!(
+            self,
+            IoRequest::File(
+                FileOp::Write { .. }
+                    | FileOp::Copy { .. }
+                    | FileOp::Delete { .. }
+                    | FileOp::Make { file: true, .. }
+            )
+        )
+    }
 }
 
 /// What an action produced.

@@ -87,6 +87,14 @@ actions! {
     When: Own = ["when"],
     // `Listen on port N as <socket-server>` (ARO-0008 §6.1); `Await` is its alias in the reference.
     Listen: Server = ["listen", "await"],
+    // File actions (ARO-0036); Read and Write above are format-aware (ARO-0040).
+    List: Request = ["list"],
+    Stat: Request = ["stat"],
+    Exists: Request = ["exists"],
+    Make: Own = ["make", "touch", "createdirectory", "mkdir"],
+    Copy: Response = ["copy"],
+    Move: Response = ["move", "rename"],
+    Append: Response = ["append"],
 }
 
 /// The operations `Compute the <name: op>` knows (besides date offsets such as `+7d`); any

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod actions;
 pub mod catalog;
+pub mod formats;
 pub mod metrics;
 pub mod repository;
 pub mod value;

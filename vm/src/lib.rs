@@ -5,6 +5,7 @@
 pub mod alloc_count;
 pub mod cli;
 pub mod driver;
+pub mod files;
 pub mod idmap;
 pub mod loader;
 pub mod net;

@@ -221,7 +221,10 @@ impl Gen<'_> {
             .specifiers
             .iter()
             .flat_map(|s| {
-                if s.contains(',') || s.contains('<') {
+                // A path (`./a.json`, `.env`, `/srv/x`) or a text with spaces is one qualifier,
+                // never a property path split at its dots.
+                let path = s.contains('/') || s.starts_with('.') || s.contains(' ');
+                if s.contains(',') || s.contains('<') || path {
                     vec![s.as_str()]
                 } else {
                     s.split('.').filter(|p| !p.is_empty()).collect()

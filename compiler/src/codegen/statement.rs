@@ -294,7 +294,17 @@ impl Gen<'_> {
         if id == catalog::ActionId::Compute {
             self.check_compute_operation(a);
         }
-        let binds = matches!(role, Role::Request | Role::Own | Role::Server);
+        // `Delete the <file: p>.` and `Touch the <file> at …` name a path, not a variable.
+        let names_a_path = match (&a.result, id) {
+            (Operand::Desc(d), catalog::ActionId::Delete) => {
+                matches!(d.base.as_str(), "file" | "directory" | "dir" | "folder")
+                    && !d.specifiers.is_empty()
+                    && a.clauses.is_empty()
+            }
+            (Operand::Desc(d), catalog::ActionId::Make) => d.base == "file" || lower == "touch",
+            _ => false,
+        };
+        let binds = matches!(role, Role::Request | Role::Own | Role::Server) && !names_a_path;
         if binds && !REBINDING_VERBS.contains(&lower.as_str()) {
             if let Operand::Desc(d) = &a.result {
                 self.check_rebind(d, scope, &a.verb);

@@ -246,6 +246,30 @@ impl Parser<'_> {
                         article: false,
                     });
                 }
+                // ARO-0036: `List the <r> from the <directory: d> matching "*.txt" recursively`.
+                Some("recursively") => {
+                    let span = self.bump().span;
+                    clauses.push(Clause {
+                        word: "recursively".into(),
+                        value: Operand::Desc(Descriptor {
+                            base: "recursively".into(),
+                            specifiers: Vec::new(),
+                            span,
+                        }),
+                        span,
+                        article: false,
+                    });
+                }
+                Some("matching") if !matches!(self.peek_at(1).kind, TokenKind::Dot) => {
+                    let span = self.bump().span;
+                    let value = self.operand()?;
+                    clauses.push(Clause {
+                        word: "matching".into(),
+                        value,
+                        span,
+                        article: false,
+                    });
+                }
                 Some("default") => {
                     let span = self.bump().span;
                     let value = self.operand()?;
@@ -507,6 +531,8 @@ impl Parser<'_> {
         if self.eat(&TokenKind::Colon) {
             let lo = self.peek().span.lo as usize;
             let mut depth = 0;
+            // Quoted qualifiers (`<file: "./my notes.txt">`) stay one specifier, spaces and all.
+            let mut quoted: Vec<(usize, usize)> = Vec::new();
             loop {
                 match self.kind() {
                     TokenKind::Gt if depth == 0 => break,
@@ -519,8 +545,11 @@ impl Parser<'_> {
                     | TokenKind::Plus
                     | TokenKind::Slash
                     | TokenKind::Comma
-                    | TokenKind::Colon
-                    | TokenKind::Str(_) => {}
+                    | TokenKind::Colon => {}
+                    TokenKind::Str(_) => {
+                        let sp = self.peek().span;
+                        quoted.push((sp.lo as usize, sp.hi as usize));
+                    }
                     TokenKind::Dot => {
                         let dot = self.peek().span;
                         if self.peek_at(1).span.lo != dot.hi {
@@ -545,10 +574,18 @@ impl Parser<'_> {
                 self.bump();
             }
             let hi = self.peek().span.lo as usize;
-            specifiers = self.text[lo..hi]
-                .split_whitespace()
-                .map(|s| s.trim_matches('"').to_string())
-                .collect();
+            let mut at = lo;
+            for (qlo, qhi) in quoted.into_iter().chain(std::iter::once((hi, hi))) {
+                specifiers.extend(
+                    self.text[at..qlo]
+                        .split_whitespace()
+                        .map(|s| s.trim_matches('"').to_string()),
+                );
+                if qhi > qlo {
+                    specifiers.push(self.text[qlo..qhi].trim_matches('"').to_string());
+                }
+                at = qhi;
+            }
         }
         if !self.at(&TokenKind::Gt) {
             let msg = format!("Expected '>' to close '<{base}', found {}", self.found());

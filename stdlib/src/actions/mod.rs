@@ -1,6 +1,7 @@
 //! Dispatch: [`ActionId`] → the function of its family module.
 
 mod collection;
+mod files;
 pub mod link_header;
 mod own;
 mod request;
@@ -21,7 +22,8 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
             "a feature set call runs in the VM, not as a library action",
         )),
         Retrieve => request::retrieve(call, host),
-        Receive | Read => request::passthrough(call),
+        Receive => request::passthrough(call),
+        Read => files::read(call),
         Request => request::http(call),
         Require => request::require(call),
         Compute => own::compute(call),
@@ -32,7 +34,7 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Update => own::update(call, host),
         Accept => own::accept(call, host),
         Merge => own::merge(call),
-        Delete => request::delete(call, host),
+        Delete => files::delete(call).unwrap_or_else(|| request::delete(call, host)),
         Sort => collection::sort(call),
         Split => collection::split(call),
         Join => collection::join(call),
@@ -48,10 +50,17 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Store => response::store(call, host),
         Send => response::send(call),
         Broadcast => response::broadcast(call),
-        Write => response::unsupported(call),
+        Write => files::write(call),
         Publish => Ok(Outcome::Nothing),
         Start => server::start(call),
         Listen => server::listen(call),
+        List => files::list(call),
+        Stat => files::stat(call),
+        Exists => files::exists(call),
+        Make => files::make(call),
+        Copy => files::copy_or_move(call, false),
+        Move => files::copy_or_move(call, true),
+        Append => files::append(call),
         Stop => server::stop(call),
         Close => server::close(call),
         Connect => server::connect(call),

@@ -320,14 +320,6 @@ pub(crate) fn send(call: &Call) -> Result<Outcome, ActionError> {
     ))
 }
 
-/// Network sends (Write) need the reactor.
-pub(crate) fn unsupported(call: &Call) -> Result<Outcome, ActionError> {
-    Err(ActionError::new(format!(
-        "'{}' needs the network reactor, which this arovm build does not include yet",
-        call.verb
-    )))
-}
-
 /// `Then the <x> with <expected>` / `Assert the <x> is <expected>` (ARO-0015 tests): equality.
 pub(crate) fn assert(call: &Call) -> Result<Outcome, ActionError> {
     let actual =

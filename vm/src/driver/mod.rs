@@ -6,6 +6,7 @@
 
 mod admin;
 mod connection_events;
+mod files;
 mod options;
 mod reply;
 mod servers;
@@ -68,6 +69,9 @@ struct Driver<'p> {
     reads_request: Vec<bool>,
     /// Per feature set: its name as a metrics label.
     route_labels: Vec<std::sync::Arc<String>>,
+    /// The file worker (started by the first file action) and the fibers waiting for it.
+    files: Option<crate::files::Worker>,
+    file_waiters: IdMap<u64, (FiberId, files::Reply)>,
 }
 
 /// Runs the app; returns the process exit code (0 ok, 1 runtime error).
@@ -95,6 +99,8 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
             .iter()
             .map(|f| std::sync::Arc::new(prog.s(f.name).to_string()))
             .collect(),
+        files: None,
+        file_waiters: IdMap::default(),
     };
     d.sched.host.parameters = Value::object(std::mem::take(&mut d.opts.parameters));
     d.sched.host.log_prefix = !d.opts.compiled;
@@ -292,6 +298,7 @@ impl Driver<'_> {
                 || !self.pending.is_empty()
                 || !self.clients.is_empty()
                 || !self.send_waiters.is_empty()
+                || self.files_busy()
                 || self
                     .reactor
                     .as_ref()
@@ -345,6 +352,7 @@ impl Driver<'_> {
             Inbound::TcpOpen { id, remote } => self.tcp_open(id, remote),
             Inbound::TcpData { id, bytes } => self.tcp_data(id, bytes),
             Inbound::TcpClosed { id, reason } => self.tcp_closed(id, reason),
+            Inbound::FilesDone => self.files_done(),
             Inbound::TcpConnected { tag, result } => {
                 if let Some(fid) = self.clients.remove(&tag) {
                     self.sched
@@ -513,6 +521,10 @@ impl Driver<'_> {
                     }
                     Ok(Value::Null)
                 }
+                IoRequest::File(op) => match self.file_op(fid, op) {
+                    Ok(()) => continue, // resumed when the worker is done
+                    Err(e) => Err(e),
+                },
                 IoRequest::Http(call) => match self.http_request(fid, call) {
                     Ok(()) => continue, // resumed when the response arrives
                     Err(e) => Err(e),

@@ -37,6 +37,8 @@ const LISTENER_BASE: usize = 1;
 const MAX_LISTENERS: usize = 64;
 const CONN_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
 pub(super) const CLIENT_BASE: usize = 1 << 30;
+/// The file worker's waker.
+const FILES: Token = Token(CLIENT_BASE - 1);
 
 /// Gives freed heap memory back to the OS (glibc keeps it otherwise: after 16 MiB messages the
 /// process would stay large). Called when the last connection closes, at most once a second.
@@ -114,6 +116,8 @@ pub enum Inbound {
     },
     /// SIGINT or SIGTERM.
     Shutdown,
+    /// The file worker finished a job.
+    FilesDone,
     /// SIGHUP: reload the TLS certificate and key.
     Reload,
     /// A WebSocket handshake completed.
@@ -280,6 +284,12 @@ impl Reactor {
         })
     }
 
+    /// A waker the file worker calls when a job is done (reported as [`Inbound::FilesDone`]).
+    pub fn files_waker(&self) -> Result<mio::Waker, String> {
+        mio::Waker::new(self.poll.registry(), FILES)
+            .map_err(|e| format!("Cannot wake the loop: {e}"))
+    }
+
     /// Connections currently open.
     pub fn open_connections(&self) -> usize {
         self.open
@@ -336,6 +346,7 @@ impl Reactor {
                     }
                 }
                 t if t < CONN_BASE => self.accept(t - LISTENER_BASE),
+                t if t == FILES.0 => self.inbound.push(Inbound::FilesDone),
                 t if t >= CLIENT_BASE => {
                     let slot = t - CLIENT_BASE;
                     if self.contain(|r| r.client_io(slot)) {

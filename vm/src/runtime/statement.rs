@@ -118,7 +118,15 @@ pub(super) fn action(
                 }
             }
         };
-    let result = operand(cx, f, &st.result, role == Role::Response, true);
+    // Write and Append read their result whole: its qualifier is a format (`<x: json>`).
+    let whole_result = matches!(id, catalog::ActionId::Write | catalog::ActionId::Append);
+    let result = operand(
+        cx,
+        f,
+        &st.result,
+        role == Role::Response && !whole_result,
+        true,
+    );
     let clauses = st
         .clauses
         .iter()
@@ -174,7 +182,7 @@ pub(super) fn action(
         Ok(Outcome::Return(r)) => return Ok(Some(Halt::Finished(Some(r)))),
         Ok(Outcome::Suspend(req, v)) => {
             // Response actions (Send, Broadcast, Include, ...) bind nothing when they resume.
-            let slot = if role == Role::Response {
+            let slot = if role == Role::Response || req.binds_nothing() {
                 NONE
             } else {
                 result_slot

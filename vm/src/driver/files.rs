@@ -1,0 +1,170 @@
+//! File actions in the driver: a [`FileOp`] becomes a job for the file worker (values encoded
+//! here, on the loop), and a finished job resumes its fiber with the value (bytes decoded in
+//! their format, entries and metadata as objects). The worker wakes the reactor.
+
+use super::Driver;
+use crate::files::{Done, Entry, Job, Output, Worker};
+use crate::runtime::fiber::FiberId;
+use arovm_stdlib::action::FileOp;
+use arovm_stdlib::formats::{self, Format, Options, WriteContext};
+use arovm_stdlib::value::date::format_iso;
+use arovm_stdlib::value::Value;
+use std::rc::Rc;
+
+/// The largest file `Read` takes whole (`AROVM_MAX_FILE_BYTES`, default 256 MiB).
+pub(super) const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+/// The most entries one `List` returns (`AROVM_MAX_LIST_ENTRIES`, default 1,000,000).
+pub(super) const DEFAULT_MAX_LIST_ENTRIES: u64 = 1_000_000;
+
+fn env_limit(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// How a finished job becomes the fiber's value.
+pub(super) enum Reply {
+    /// Decode the bytes.
+    Decode(Format, Options),
+    /// The output as it is.
+    Plain,
+}
+
+fn entry_value(e: &Entry, stat: bool) -> Value {
+    let mut fields: Vec<(Rc<str>, Value)> = vec![
+        (Rc::from("name"), Value::str(&e.name)),
+        (Rc::from("path"), Value::str(&e.path)),
+        (Rc::from("size"), Value::Int(e.size as i64)),
+        (Rc::from("isFile"), Value::Bool(!e.is_dir)),
+        (Rc::from("isDirectory"), Value::Bool(e.is_dir)),
+    ];
+    if let Some(c) = e.created {
+        fields.push((Rc::from("created"), Value::str(&format_iso(c))));
+    }
+    if let Some(m) = e.modified {
+        fields.push((Rc::from("modified"), Value::str(&format_iso(m))));
+    }
+    if stat {
+        fields.push((
+            Rc::from("permissions"),
+            Value::str(&crate::files::ops::permissions(e.mode)),
+        ));
+        if let Some(o) = &e.owner {
+            fields.push((Rc::from("owner"), Value::str(o)));
+        }
+        if let Some(g) = &e.group {
+            fields.push((Rc::from("group"), Value::str(g)));
+        }
+    }
+    Value::object(fields)
+}
+
+impl Driver<'_> {
+    /// Starts a file operation for fiber `fid`; an error fails its statement at once.
+    pub(super) fn file_op(&mut self, fid: FiberId, op: FileOp) -> Result<(), String> {
+        let (job, reply) = match op {
+            FileOp::Read {
+                path,
+                format,
+                options,
+            } => (
+                Job::Read {
+                    path,
+                    limit: env_limit("AROVM_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
+                },
+                Reply::Decode(format, options),
+            ),
+            FileOp::Write {
+                path,
+                value,
+                format,
+                options,
+                name,
+                append,
+            } => {
+                let now = self.sched.host.now_iso();
+                let cx = WriteContext {
+                    name: &name,
+                    now: &now,
+                    options,
+                };
+                let bytes = formats::encode(format, &value, &cx)
+                    .map_err(|e| format!("Cannot write {path} as {}: {e}", format.name()))?;
+                (
+                    Job::Write {
+                        path,
+                        bytes,
+                        append,
+                    },
+                    Reply::Plain,
+                )
+            }
+            FileOp::List {
+                path,
+                recursive,
+                pattern,
+            } => (
+                Job::List {
+                    path,
+                    recursive,
+                    pattern,
+                    limit: env_limit("AROVM_MAX_LIST_ENTRIES", DEFAULT_MAX_LIST_ENTRIES) as usize,
+                },
+                Reply::Plain,
+            ),
+            FileOp::Stat { path } => (Job::Stat { path }, Reply::Plain),
+            FileOp::Exists { path, dir } => (Job::Exists { path, dir }, Reply::Plain),
+            FileOp::Make { path, file } => (Job::Make { path, file }, Reply::Plain),
+            FileOp::Copy { from, to, moving } => (Job::Copy { from, to, moving }, Reply::Plain),
+            FileOp::Delete { path } => (Job::Delete { path }, Reply::Plain),
+        };
+        if self.files.is_none() {
+            let waker = self.ensure_reactor()?.files_waker()?;
+            let worker = Worker::start(Box::new(move || {
+                let _ = waker.wake();
+            }))
+            .map_err(|e| format!("Cannot start the file worker: {e}"))?;
+            self.files = Some(worker);
+        }
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        let worker = self.files.as_mut().ok_or("no file worker")?;
+        worker.submit(tag, job)?;
+        self.file_waiters.insert(tag, (fid, reply));
+        Ok(())
+    }
+
+    /// Resumes the fibers whose file jobs finished.
+    pub(super) fn files_done(&mut self) {
+        let done = self
+            .files
+            .as_mut()
+            .map(Worker::finished)
+            .unwrap_or_default();
+        for Done { tag, result } in done {
+            let Some((fid, reply)) = self.file_waiters.remove(&tag) else {
+                continue;
+            };
+            let value = result.and_then(|out| match (out, reply) {
+                (Output::Bytes(b), Reply::Decode(format, options)) => {
+                    formats::decode(format, &b, &options)
+                }
+                (Output::Bytes(b), Reply::Plain) => Ok(Value::Bytes(b.into())),
+                (Output::Entries(es), _) => Ok(Value::list(
+                    es.iter().map(|e| entry_value(e, false)).collect(),
+                )),
+                (Output::Stat(e), _) => Ok(entry_value(&e, true)),
+                (Output::Bool(b), _) => Ok(Value::Bool(b)),
+                (Output::Path(p), _) => Ok(Value::str(&p)),
+                (Output::Done, _) => Ok(Value::Null),
+            });
+            self.sched.resume(fid, value);
+        }
+    }
+
+    /// True while a file job runs (the loop must wait for its waker).
+    pub(super) fn files_busy(&self) -> bool {
+        self.files.as_ref().is_some_and(Worker::busy)
+    }
+}

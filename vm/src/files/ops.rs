@@ -1,0 +1,425 @@
+//! The blocking side of the file actions, run on the file worker thread: each [`Job`] is a few
+//! syscalls with the reference's error texts (`File not found: P`, `Permission denied: P`).
+//! Paths are relative to the working directory, as in the reference.
+
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One file-system job.
+#[derive(Debug)]
+pub enum Job {
+    /// Read a whole file (at most `limit` bytes).
+    Read {
+        /// The path.
+        path: String,
+        /// The largest file read whole.
+        limit: u64,
+    },
+    /// Replace a file atomically (temporary file, fsync, rename) or append to it.
+    Write {
+        /// The path.
+        path: String,
+        /// The bytes.
+        bytes: Vec<u8>,
+        /// Append instead of replacing.
+        append: bool,
+    },
+    /// A directory's entries, sorted by path (pre-order when recursive).
+    List {
+        /// The directory.
+        path: String,
+        /// Descend into subdirectories.
+        recursive: bool,
+        /// A glob on entry names.
+        pattern: Option<String>,
+        /// The most entries returned.
+        limit: usize,
+    },
+    /// Metadata of a path.
+    Stat {
+        /// The path.
+        path: String,
+    },
+    /// Whether a path exists (`Some(true)`: as a directory, `Some(false)`: as a file).
+    Exists {
+        /// The path.
+        path: String,
+        /// The kind asked for.
+        dir: Option<bool>,
+    },
+    /// `mkdir -p`, or touch a file (parents created).
+    Make {
+        /// The path.
+        path: String,
+        /// A file.
+        file: bool,
+    },
+    /// Copy or move; an existing destination is replaced.
+    Copy {
+        /// Source.
+        from: String,
+        /// Destination.
+        to: String,
+        /// Move.
+        moving: bool,
+    },
+    /// Remove a file or a directory tree; a missing path is fine.
+    Delete {
+        /// The path.
+        path: String,
+    },
+}
+
+/// One directory entry or a path's metadata.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The last path component.
+    pub name: String,
+    /// The absolute path.
+    pub path: String,
+    /// Bytes (files); directories report their own size.
+    pub size: u64,
+    /// A directory (symlinks are not followed).
+    pub is_dir: bool,
+    /// Creation time, seconds since the epoch, when the file system records it.
+    pub created: Option<i64>,
+    /// Modification time, seconds since the epoch.
+    pub modified: Option<i64>,
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner's name, when the system knows it.
+    pub owner: Option<String>,
+    /// Group's name, when the system knows it.
+    pub group: Option<String>,
+}
+
+/// What a job produced.
+#[derive(Debug)]
+pub enum Output {
+    /// A file's bytes.
+    Bytes(Vec<u8>),
+    /// Directory entries.
+    Entries(Vec<Entry>),
+    /// A path's metadata.
+    Stat(Entry),
+    /// Exists.
+    Bool(bool),
+    /// The path made.
+    Path(String),
+    /// Done.
+    Done,
+}
+
+fn why(e: &std::io::Error, path: &str, doing: &str) -> String {
+    match e.kind() {
+        ErrorKind::NotFound => format!("File not found: {path}"),
+        ErrorKind::PermissionDenied => format!("Permission denied: {path}"),
+        _ => format!("Error {doing} {path}: {e}"),
+    }
+}
+
+/// Runs one job.
+pub fn run(job: Job) -> Result<Output, String> {
+    match job {
+        Job::Read { path, limit } => read(&path, limit),
+        Job::Write {
+            path,
+            bytes,
+            append,
+        } => write(&path, &bytes, append).map(|()| Output::Done),
+        Job::List {
+            path,
+            recursive,
+            pattern,
+            limit,
+        } => list(&path, recursive, pattern.as_deref(), limit).map(Output::Entries),
+        Job::Stat { path } => {
+            let md = fs::symlink_metadata(&path).map_err(|e| why(&e, &path, "reading"))?;
+            Ok(Output::Stat(entry(Path::new(&path), &md, true)))
+        }
+        Job::Exists { path, dir } => Ok(Output::Bool(match (fs::metadata(&path), dir) {
+            (Ok(m), Some(true)) => m.is_dir(),
+            (Ok(m), Some(false)) => !m.is_dir(),
+            (Ok(_), None) => true,
+            (Err(_), _) => false,
+        })),
+        Job::Make { path, file } => make(&path, file).map(|()| Output::Path(path)),
+        Job::Copy { from, to, moving } => copy(&from, &to, moving).map(|()| Output::Done),
+        Job::Delete { path } => delete(&path).map(|()| Output::Done),
+    }
+}
+
+fn delete(path: &str) -> Result<(), String> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(why(&e, path, "deleting")),
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path).map_err(|e| why(&e, path, "deleting")),
+        Ok(_) => fs::remove_file(path).map_err(|e| why(&e, path, "deleting")),
+    }
+}
+
+fn read(path: &str, limit: u64) -> Result<Output, String> {
+    let md = fs::metadata(path).map_err(|e| why(&e, path, "reading"))?;
+    if md.is_dir() {
+        return Err(format!("Error reading {path}: it is a directory"));
+    }
+    if md.len() > limit {
+        return Err(format!(
+            "Error reading {path}: {} bytes is more than the {limit} a Read takes whole \
+             (AROVM_MAX_FILE_BYTES)",
+            md.len()
+        ));
+    }
+    fs::read(path)
+        .map(Output::Bytes)
+        .map_err(|e| why(&e, path, "reading"))
+}
+
+fn parent_dirs(path: &Path) -> Result<(), String> {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => fs::create_dir_all(p)
+            .map_err(|e| why(&e, &p.display().to_string(), "creating directory")),
+        _ => Ok(()),
+    }
+}
+
+/// Replaces `path` with `bytes`: a temporary file in the same directory, fsync, rename, fsync
+/// of the directory. A crash leaves the old file or the new one, never half of one.
+fn write(path: &str, bytes: &[u8], append: bool) -> Result<(), String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let p = Path::new(path);
+    parent_dirs(p)?;
+    if append {
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .map_err(|e| why(&e, path, "writing"))?;
+        return f.write_all(bytes).map_err(|e| why(&e, path, "writing"));
+    }
+    let name = p
+        .file_name()
+        .ok_or_else(|| format!("Error writing {path}: not a file name"))?;
+    let tmp = p.with_file_name(format!(
+        ".{}.arovm-{}-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, p)?;
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    })();
+    result.map_err(|e: std::io::Error| {
+        let _ = fs::remove_file(&tmp);
+        why(&e, path, "writing")
+    })
+}
+
+fn make(path: &str, file: bool) -> Result<(), String> {
+    let p = Path::new(path);
+    if !file {
+        if p.is_file() {
+            return Err(format!(
+                "Error creating directory {path}: a file is in the way"
+            ));
+        }
+        return fs::create_dir_all(p).map_err(|e| why(&e, path, "creating directory"));
+    }
+    parent_dirs(p)?;
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)
+        .map_err(|e| why(&e, path, "creating"))?;
+    f.set_modified(std::time::SystemTime::now())
+        .map_err(|e| why(&e, path, "touching"))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let md = fs::symlink_metadata(from)?;
+    if md.is_dir() {
+        fs::create_dir_all(to)?;
+        for e in fs::read_dir(from)? {
+            let e = e?;
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        }
+        Ok(())
+    } else {
+        fs::copy(from, to).map(|_| ())
+    }
+}
+
+fn copy(from: &str, to: &str, moving: bool) -> Result<(), String> {
+    let (f, t) = (Path::new(from), Path::new(to));
+    fs::symlink_metadata(f).map_err(|e| why(&e, from, "copying"))?;
+    let same = match (fs::canonicalize(f), fs::canonicalize(t)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(format!(
+            "Error copying {from} to {to}: they are the same path"
+        ));
+    }
+    parent_dirs(t)?;
+    if fs::symlink_metadata(t).is_ok() {
+        delete(to)?;
+    }
+    let doing = if moving { "moving" } else { "copying" };
+    let err = |e: std::io::Error| format!("Error {doing} {from} to {to}: {e}");
+    if moving {
+        match fs::rename(f, t) {
+            Ok(()) => return Ok(()),
+            // Another file system (EXDEV): copy, then remove the source.
+            Err(e) if e.raw_os_error() == Some(18) => {}
+            Err(e) => return Err(err(e)),
+        }
+        copy_tree(f, t).map_err(err)?;
+        return delete(from);
+    }
+    copy_tree(f, t).map_err(err)
+}
+
+fn entry(p: &Path, md: &fs::Metadata, names: bool) -> Entry {
+    let secs = |t: std::io::Result<std::time::SystemTime>| {
+        t.ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64)
+    };
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    Entry {
+        name: abs.file_name().map_or_else(
+            || abs.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        path: abs.display().to_string(),
+        size: md.len(),
+        is_dir: md.is_dir(),
+        created: secs(md.created()),
+        modified: secs(md.modified()),
+        mode: md.permissions().mode(),
+        owner: names.then(|| id_name("/etc/passwd", md.uid())).flatten(),
+        group: names.then(|| id_name("/etc/group", md.gid())).flatten(),
+    }
+}
+
+/// The name of a user or group id from `/etc/passwd` or `/etc/group` (`name:x:id:…`).
+fn id_name(file: &str, id: u32) -> Option<String> {
+    let text = fs::read_to_string(file).ok()?;
+    text.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)?.parse::<u32>().ok()? == id).then(|| name.to_string())
+    })
+}
+
+/// `*` any run (also empty), `?` one character, anything else itself; case-insensitive.
+/// Linear backtracking over the last `*`: no exponential patterns.
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let n: Vec<char> = name.to_lowercase().chars().collect();
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
+}
+
+fn list(
+    path: &str,
+    recursive: bool,
+    pattern: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Entry>, String> {
+    let md = fs::metadata(path).map_err(|_| format!("Directory not found: {path}"))?;
+    if !md.is_dir() {
+        return Err(format!("Directory not found: {path} is not a directory"));
+    }
+    let mut out = Vec::new();
+    walk(Path::new(path), recursive, pattern, limit, &mut out)?;
+    Ok(out)
+}
+
+fn walk(
+    dir: &Path,
+    recursive: bool,
+    pattern: Option<&str>,
+    limit: usize,
+    out: &mut Vec<Entry>,
+) -> Result<(), String> {
+    let shown = dir.display().to_string();
+    let mut children: Vec<(String, PathBuf)> = fs::read_dir(dir)
+        .map_err(|e| why(&e, &shown, "listing"))?
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    children.sort();
+    for (name, p) in children {
+        let Ok(md) = fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if pattern.is_none_or(|g| glob(g, &name)) {
+            if out.len() >= limit {
+                return Err(format!(
+                    "Error listing {shown}: more than {limit} entries (AROVM_MAX_LIST_ENTRIES)"
+                ));
+            }
+            out.push(entry(&p, &md, false));
+        }
+        if recursive && md.is_dir() {
+            walk(&p, true, pattern, limit, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Permission bits as `rwxr-xr-x`.
+pub fn permissions(mode: u32) -> String {
+    let mut s = String::with_capacity(9);
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_permissions() {
+        assert!(glob("*.TXT", "notes.txt"));
+        assert!(glob("a?c*", "abcdef"));
+        assert!(!glob("*.md", "notes.txt"));
+        assert!(glob("*", ""));
+        assert!(!glob("a*b*c*d*e*f*g*h*i*j*k*z", &"a".repeat(200)));
+        assert_eq!(permissions(0o100644), "rw-r--r--");
+        assert_eq!(permissions(0o40755), "rwxr-xr-x");
+    }
+}
