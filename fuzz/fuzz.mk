@@ -17,7 +17,7 @@ FUZZ_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 CARGO ?= cargo
 FUZZ_SECS ?= 600
 FUZZ_SMOKE_SECS ?= 5
-FUZZ_TARGETS ?= http_request http_response http_content router ws_session forwarded link_header compile template contract arob dates
+FUZZ_TARGETS ?= http_request http_response http_content router ws_session forwarded link_header compile template contract arob dates formats
 FUZZ_FLAGS ?= --sanitizer=none --debug-assertions
 FUZZ_LIBFUZZER_FLAGS ?= -rss_limit_mb=512 -timeout=5 -print_final_stats=1
 FUZZ_NICE ?= nice -n 10

@@ -160,8 +160,8 @@ pub(crate) fn list(call: &Call) -> Result<Outcome, ActionError> {
         "List",
         "List the <entries> from the <directory: \"./src\">",
     )?;
-    let recursive = call.clause(&["recursively"]).is_some()
-        || call.result.specs.contains(&"recursively");
+    let recursive =
+        call.clause(&["recursively"]).is_some() || call.result.specs.contains(&"recursively");
     let pattern = match call.clause(&["matching"]) {
         Some(m) => Some(
             path_of(m)

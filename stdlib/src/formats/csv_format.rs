@@ -57,7 +57,7 @@ pub(super) fn decode(text: &str, tsv: bool, o: &Options) -> Result<Value, String
     {
         let mut obj = Object::default();
         for r in rows.filter(|r| r.len() >= 2) {
-            obj.insert(Rc::from(r[0].trim()), typed(&r[1]));
+            obj.insert(Rc::from(r[0].trim()), typed(r[1].trim()));
         }
         return Ok(Value::Object(Rc::new(obj)));
     }

@@ -245,7 +245,8 @@ pub(crate) fn cell(v: &Value) -> String {
     }
 }
 
-/// A cell's text as a value: an integer, a float, `true`/`false` (any case), or the text.
+/// A cell's text as a value: an integer, a float, `true`/`false` (any case) — surrounding
+/// spaces aside — or the text exactly as written.
 pub(crate) fn typed(s: &str) -> Value {
     let t = s.trim();
     if let Ok(i) = t.parse::<i64>() {
@@ -261,7 +262,7 @@ pub(crate) fn typed(s: &str) -> Value {
     match t.to_ascii_lowercase().as_str() {
         "true" => Value::Bool(true),
         "false" => Value::Bool(false),
-        _ => Value::str(t),
+        _ => Value::str(s),
     }
 }
 

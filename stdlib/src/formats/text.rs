@@ -18,7 +18,7 @@ pub(super) fn decode_pairs(text: &str) -> Value {
         if path.is_empty() || path.len() > MAX_NESTING {
             continue;
         }
-        insert_path(&mut root, &path, typed(v));
+        insert_path(&mut root, &path, typed(v.trim()));
     }
     Value::Object(Rc::new(root))
 }

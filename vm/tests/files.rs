@@ -1,0 +1,90 @@
+//! File actions against a real file system, in both run modes (`arovm run DIR` and the built
+//! `.arob`): Write/Read in several formats, List, Stat, Copy, Delete under the test's own temp
+//! directory (absolute paths), and the documented bounds `AROVM_MAX_FILE_BYTES` and
+//! `AROVM_MAX_LIST_ENTRIES`, which fail the statement with an error naming them.
+
+mod common;
+
+use common::*;
+
+fn program(root: &str) -> String {
+    format!(
+        r#"(Application-Start: Files Both Modes) {{
+    Create the <rows> with [ {{ id: 1, name: "Ada" }}, {{ id: 2, name: "Grace, Hopper" }} ].
+    Write the <rows> to the <file: "{root}/data/rows.csv">.
+    Write the <rows> to the <file: "{root}/data/rows.yaml">.
+    Read the <from-csv> from the <file: "{root}/data/rows.csv">.
+    Read the <from-yaml> from the <file: "{root}/data/rows.yaml">.
+    Log "csv same: " ++ (<from-csv> == <rows>) ++ ", yaml same: " ++ (<from-yaml> == <rows>) to the <console>.
+    Copy the <file: "{root}/data/rows.csv"> to the <destination: "{root}/backup/rows.csv">.
+    List the <entries: recursively> from the <directory: "{root}/backup">.
+    Compute the <n: count> from <entries>.
+    Stat the <info> for the <file: "{root}/backup/rows.csv">.
+    Extract the <size> from the <info: size>.
+    Log "backup entries: " ++ <n> ++ ", size " ++ <size> to the <console>.
+    Delete the <directory: "{root}/backup">.
+    Exists the <gone> for the <directory: "{root}/backup">.
+    Log "backup left: " ++ <gone> to the <console>.
+    Return an <OK: status> for the <application>.
+}}
+"#
+    )
+}
+
+const WANT: &str =
+    "csv same: true, yaml same: true\nbackup entries: 1, size 31\nbackup left: false\n";
+
+#[test]
+fn file_actions_work_in_both_run_modes() {
+    let scratch = app("files-both-modes", &[]);
+    let root = scratch.to_str().unwrap().to_string();
+    let dir = app("files-both-modes-app", &[("main.aro", &program(&root))]);
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = run_to_end(&["run", d], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.replace("[Application-Start] ", ""), WANT);
+    let arob = dir.join("app.arob");
+    let (code, _, err) = run_to_end(&["build", d, "-o", arob.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_to_end(&[arob.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, WANT);
+    assert!(scratch.join("data/rows.csv").is_file());
+    assert!(!scratch.join("backup").exists());
+}
+
+#[test]
+fn read_and_list_bounds_fail_the_statement_with_their_names() {
+    let scratch = app(
+        "files-bounds",
+        &[
+            ("big.txt", &"x".repeat(100)),
+            ("d/a", ""),
+            ("d/b", ""),
+            ("d/c", ""),
+        ],
+    );
+    let root = scratch.to_str().unwrap();
+    let text = format!(
+        "(Application-Start: Bounds) {{\n    Read the <t> from the <file: \"{root}/big.txt\">.\n    Return an <OK: status> for the <application>.\n}}\n"
+    );
+    let dir = app("files-bounds-read", &[("main.aro", &text)]);
+    let (code, _, err) = run_to_end(
+        &["run", dir.to_str().unwrap()],
+        &[("AROVM_MAX_FILE_BYTES", "10")],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("AROVM_MAX_FILE_BYTES"), "{err}");
+    let (code, _, err) = run_to_end(&["run", dir.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    let text = format!(
+        "(Application-Start: Bounds) {{\n    List the <e> from the <directory: \"{root}/d\">.\n    Return an <OK: status> for the <application>.\n}}\n"
+    );
+    let dir = app("files-bounds-list", &[("main.aro", &text)]);
+    let (code, _, err) = run_to_end(
+        &["run", dir.to_str().unwrap()],
+        &[("AROVM_MAX_LIST_ENTRIES", "2")],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("AROVM_MAX_LIST_ENTRIES"), "{err}");
+}
