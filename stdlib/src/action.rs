@@ -206,6 +206,13 @@ pub enum IoRequest {
     },
     /// A file-system operation; resumed with its result value.
     File(FileOp),
+    /// Start the file monitor on a directory (ARO-0008 §5).
+    StartMonitor {
+        /// The directory.
+        path: String,
+    },
+    /// Stop the file monitor.
+    StopMonitor,
 }
 
 /// A file-system operation a fiber waits for (the VM runs it off the loop).

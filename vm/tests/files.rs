@@ -88,3 +88,42 @@ fn read_and_list_bounds_fail_the_statement_with_their_names() {
     assert_eq!(code, 1);
     assert!(err.contains("AROVM_MAX_LIST_ENTRIES"), "{err}");
 }
+
+#[test]
+fn the_monitor_reports_a_burst_of_files_written_by_another_process() {
+    use std::io::{BufRead, BufReader};
+    let watched = app("files-monitor-watched", &[("keep", "")]);
+    let w = watched.to_str().unwrap();
+    let text = format!(
+        "(Application-Start: Watch) {{\n    Start the <file-monitor> with \"{w}\".\n    Keepalive the <application> for the <events>.\n    Return an <OK: status> for the <application>.\n}}\n\
+(Seen Created: File Event Handler) {{\n    Log \"created \" ++ <path> to the <console>.\n    Return an <OK: status> for the <event>.\n}}\n\
+(Seen Deleted: File Event Handler) {{\n    Log \"deleted \" ++ <path> to the <console>.\n    Return an <OK: status> for the <event>.\n}}\n"
+    );
+    let dir = app("files-monitor-app", &[("main.aro", &text)]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_arovm"))
+        .args(["run", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("File Monitor started"), "{first}");
+    for i in 0..1000 {
+        std::fs::write(watched.join(format!("f{i}.txt")), "x").unwrap();
+    }
+    std::fs::remove_file(watched.join("keep")).unwrap();
+    let (mut created, mut deleted) = (0, 0);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains("created ") {
+            created += 1;
+        }
+        if line.contains("deleted ") && line.ends_with("/keep") {
+            deleted += 1;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!((created, deleted), (1000, 1));
+}

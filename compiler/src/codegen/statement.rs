@@ -20,6 +20,8 @@ const REBINDING_VERBS: &[&str] = &[
     "join",
     "concat",
     "configure",
+    // `Stop the <file-monitor>` after `Start the <file-monitor>`: a server's name, not a value.
+    "stop",
 ];
 
 /// Reference verbs arovm knows of but does not implement, with the hint their error gets.

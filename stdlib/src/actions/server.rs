@@ -77,9 +77,28 @@ pub(crate) fn start(call: &Call) -> Result<Outcome, ActionError> {
             Value::Null,
         ));
     }
+    if matches!(target, "file-monitor" | "filemonitor" | "watcher") {
+        // `with "./dir"`, `with { directory: "./dir" }` (or `path`), else the current directory.
+        let given = call
+            .with_value()
+            .or_else(|| call.object().and_then(|o| o.value.clone()));
+        let path = match &given {
+            Some(Value::Str(s)) => s.to_string(),
+            Some(v @ Value::Object(_)) => v
+                .member("directory")
+                .or_else(|| v.member("path"))
+                .and_then(|p| p.as_str().map(str::to_string))
+                .unwrap_or_else(|| ".".into()),
+            _ => ".".into(),
+        };
+        return Ok(Outcome::Suspend(
+            IoRequest::StartMonitor { path },
+            Value::Null,
+        ));
+    }
     if !matches!(target, "http-server" | "httpserver" | "server") {
         return Err(ActionError::new(format!(
-            "Unknown server '{target}' (arovm starts: http-server, socket-server)"
+            "Unknown server '{target}' (arovm starts: http-server, socket-server, file-monitor)"
         )));
     }
     let port = call
@@ -108,6 +127,9 @@ pub(crate) fn stop(call: &Call) -> Result<Outcome, ActionError> {
         "http-server" => Ok(Outcome::Suspend(IoRequest::StopHttp, Value::Null)),
         "socket-server" | "socketserver" => {
             Ok(Outcome::Suspend(IoRequest::StopSocket, Value::Null))
+        }
+        "file-monitor" | "filemonitor" | "watcher" => {
+            Ok(Outcome::Suspend(IoRequest::StopMonitor, Value::Null))
         }
         other => Err(ActionError::new(format!("Unknown server '{other}'"))),
     }

@@ -120,7 +120,9 @@ impl Driver<'_> {
             FileOp::Delete { path } => (Job::Delete { path }, Reply::Plain),
         };
         if self.files.is_none() {
-            let waker = self.ensure_reactor()?.files_waker()?;
+            let waker = self
+                .ensure_reactor()?
+                .waker(crate::reactor::sources::FILE_WORKER)?;
             let worker = Worker::start(Box::new(move || {
                 let _ = waker.wake();
             }))
@@ -166,5 +168,55 @@ impl Driver<'_> {
     /// True while a file job runs (the loop must wait for its waker).
     pub(super) fn files_busy(&self) -> bool {
         self.files.as_ref().is_some_and(Worker::busy)
+    }
+}
+
+impl Driver<'_> {
+    /// `Start the <file-monitor> with "./dir"`: inotify in the reactor; the monitor keeps the
+    /// app alive like a listener.
+    pub(super) fn start_monitor(&mut self, path: &str) -> Result<Value, String> {
+        if self.monitor.is_none() {
+            let m = crate::files::monitor::Monitor::new()?;
+            self.ensure_reactor()?
+                .register_fd(m.fd(), crate::reactor::sources::FILE_MONITOR)?;
+            self.monitor = Some(m);
+        }
+        if let Some(m) = self.monitor.as_mut() {
+            m.watch(path)?;
+        }
+        self.sched
+            .host
+            .print(&format!("File Monitor started on {path}"));
+        Ok(Value::Null)
+    }
+
+    /// `Stop the <file-monitor>`.
+    pub(super) fn stop_monitor(&mut self) -> Result<Value, String> {
+        if self.monitor.take().is_some() {
+            self.sched.host.print("File Monitor stopped");
+        }
+        Ok(Value::Null)
+    }
+
+    /// Runs the `File Event Handler`s whose name holds the change's word (`created`,
+    /// `modified`, `deleted`), each with `event {path}` and `path`.
+    pub(super) fn file_events(&mut self) {
+        let Some(m) = self.monitor.as_mut() else {
+            return;
+        };
+        for (change, path) in m.changes() {
+            let word = change.word();
+            for (i, fs) in self.prog.program.feature_sets.iter().enumerate() {
+                let activity = self.prog.s(fs.activity);
+                let name = self.prog.s(fs.name).to_ascii_lowercase();
+                if !activity.contains("File Event Handler") || !name.contains(word) {
+                    continue;
+                }
+                let p = Value::str(&path);
+                let event = Value::object(vec![(Rc::from("path"), p.clone())]);
+                self.sched
+                    .spawn(i, vec![(Rc::from("event"), event), (Rc::from("path"), p)]);
+            }
+        }
     }
 }

@@ -72,6 +72,8 @@ struct Driver<'p> {
     /// The file worker (started by the first file action) and the fibers waiting for it.
     files: Option<crate::files::Worker>,
     file_waiters: IdMap<u64, (FiberId, files::Reply)>,
+    /// The file monitor, once started.
+    monitor: Option<crate::files::monitor::Monitor>,
 }
 
 /// Runs the app; returns the process exit code (0 ok, 1 runtime error).
@@ -101,6 +103,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
             .collect(),
         files: None,
         file_waiters: IdMap::default(),
+        monitor: None,
     };
     d.sched.host.parameters = Value::object(std::mem::take(&mut d.opts.parameters));
     d.sched.host.log_prefix = !d.opts.compiled;
@@ -221,7 +224,7 @@ impl Driver<'_> {
     }
 
     fn listening(&self) -> bool {
-        self.reactor.as_ref().is_some_and(Reactor::is_listening)
+        self.reactor.as_ref().is_some_and(Reactor::is_listening) || self.monitor.is_some()
     }
 
     fn application_end(&mut self, kind: &str, shutdown: Value) {
@@ -352,7 +355,9 @@ impl Driver<'_> {
             Inbound::TcpOpen { id, remote } => self.tcp_open(id, remote),
             Inbound::TcpData { id, bytes } => self.tcp_data(id, bytes),
             Inbound::TcpClosed { id, reason } => self.tcp_closed(id, reason),
-            Inbound::FilesDone => self.files_done(),
+            Inbound::Ready(crate::reactor::sources::FILE_WORKER) => self.files_done(),
+            Inbound::Ready(crate::reactor::sources::FILE_MONITOR) => self.file_events(),
+            Inbound::Ready(_) => {}
             Inbound::TcpConnected { tag, result } => {
                 if let Some(fid) = self.clients.remove(&tag) {
                     self.sched
@@ -521,6 +526,8 @@ impl Driver<'_> {
                     }
                     Ok(Value::Null)
                 }
+                IoRequest::StartMonitor { path } => self.start_monitor(&path),
+                IoRequest::StopMonitor => self.stop_monitor(),
                 IoRequest::File(op) => match self.file_op(fid, op) {
                     Ok(()) => continue, // resumed when the worker is done
                     Err(e) => Err(e),

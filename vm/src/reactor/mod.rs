@@ -11,6 +11,7 @@ mod http;
 pub mod limits;
 mod listeners;
 pub mod signals;
+pub mod sources;
 mod tcp;
 pub mod timers;
 pub mod tls;
@@ -37,8 +38,8 @@ const LISTENER_BASE: usize = 1;
 const MAX_LISTENERS: usize = 64;
 const CONN_BASE: usize = LISTENER_BASE + MAX_LISTENERS;
 pub(super) const CLIENT_BASE: usize = 1 << 30;
-/// The file worker's waker.
-const FILES: Token = Token(CLIENT_BASE - 1);
+/// Readiness sources the driver owns (see `sources.rs`): tokens `SOURCE_BASE + n`.
+const SOURCE_BASE: usize = CLIENT_BASE - 16;
 
 /// Gives freed heap memory back to the OS (glibc keeps it otherwise: after 16 MiB messages the
 /// process would stay large). Called when the last connection closes, at most once a second.
@@ -116,8 +117,8 @@ pub enum Inbound {
     },
     /// SIGINT or SIGTERM.
     Shutdown,
-    /// The file worker finished a job.
-    FilesDone,
+    /// A driver-owned source is ready ([`sources`]: the file worker, the file monitor).
+    Ready(usize),
     /// SIGHUP: reload the TLS certificate and key.
     Reload,
     /// A WebSocket handshake completed.
@@ -284,12 +285,6 @@ impl Reactor {
         })
     }
 
-    /// A waker the file worker calls when a job is done (reported as [`Inbound::FilesDone`]).
-    pub fn files_waker(&self) -> Result<mio::Waker, String> {
-        mio::Waker::new(self.poll.registry(), FILES)
-            .map_err(|e| format!("Cannot wake the loop: {e}"))
-    }
-
     /// Connections currently open.
     pub fn open_connections(&self) -> usize {
         self.open
@@ -346,7 +341,9 @@ impl Reactor {
                     }
                 }
                 t if t < CONN_BASE => self.accept(t - LISTENER_BASE),
-                t if t == FILES.0 => self.inbound.push(Inbound::FilesDone),
+                t if (SOURCE_BASE..CLIENT_BASE).contains(&t) => {
+                    self.inbound.push(Inbound::Ready(t - SOURCE_BASE))
+                }
                 t if t >= CLIENT_BASE => {
                     let slot = t - CLIENT_BASE;
                     if self.contain(|r| r.client_io(slot)) {
