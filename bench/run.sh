@@ -21,6 +21,7 @@ echo
 bash bench/ws.sh
 echo
 bash bench/tcp.sh
+bash bench/files.sh
 echo
 bash bench/allocs.sh
 echo

@@ -190,6 +190,11 @@ pub fn decode(format: Format, bytes: &[u8], options: &Options) -> Result<Value, 
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("The file is not UTF-8 text ({e}); read it with <x: raw>"))?;
+    decode_text(format, text, options)
+}
+
+/// Parses text already known to be UTF-8 as `format` (the file worker checks it off the loop).
+pub fn decode_text(format: Format, text: &str, options: &Options) -> Result<Value, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format {
         Format::Json => json_format::decode(text),

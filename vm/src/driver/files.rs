@@ -149,6 +149,11 @@ impl Driver<'_> {
                 continue;
             };
             let value = result.and_then(|out| match (out, reply) {
+                (Output::Text(t), Reply::Decode(Format::Raw, _)) => Ok(Value::Str(t.into())),
+                (Output::Text(t), Reply::Decode(format, options)) => {
+                    formats::decode_text(format, &t, &options)
+                }
+                (Output::Text(t), Reply::Plain) => Ok(Value::Str(t.into())),
                 (Output::Bytes(b), Reply::Decode(format, options)) => {
                     formats::decode(format, &b, &options)
                 }

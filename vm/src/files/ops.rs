@@ -99,8 +99,10 @@ pub struct Entry {
 /// What a job produced.
 #[derive(Debug)]
 pub enum Output {
-    /// A file's bytes.
+    /// A file's bytes (not UTF-8).
     Bytes(Vec<u8>),
+    /// A file's text (checked to be UTF-8 here, off the loop).
+    Text(String),
     /// Directory entries.
     Entries(Vec<Entry>),
     /// A path's metadata.
@@ -173,9 +175,11 @@ fn read(path: &str, limit: u64) -> Result<Output, String> {
             md.len()
         ));
     }
-    fs::read(path)
-        .map(Output::Bytes)
-        .map_err(|e| why(&e, path, "reading"))
+    let bytes = fs::read(path).map_err(|e| why(&e, path, "reading"))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Output::Text(text),
+        Err(e) => Output::Bytes(e.into_bytes()),
+    })
 }
 
 fn parent_dirs(path: &Path) -> Result<(), String> {
