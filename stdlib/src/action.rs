@@ -242,6 +242,13 @@ pub enum FileOp {
         /// Append instead of replacing.
         append: bool,
     },
+    /// A file-system operation on paths alone.
+    Path(PathOp),
+}
+
+/// A file-system operation on paths alone (no values): the file worker runs it as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathOp {
     /// List a directory's entries.
     List {
         /// The directory.
@@ -294,9 +301,11 @@ impl IoRequest {
             self,
             IoRequest::File(
                 FileOp::Write { .. }
-                    | FileOp::Copy { .. }
-                    | FileOp::Delete { .. }
-                    | FileOp::Make { file: true, .. }
+                    | FileOp::Path(
+                        PathOp::Copy { .. }
+                            | PathOp::Delete { .. }
+                            | PathOp::Make { file: true, .. }
+                    )
             )
         )
     }

@@ -3,7 +3,7 @@
 //! statement into a [`FileOp`] the VM carries out off the loop; this module only reads the
 //! statement (which path, which format, which options) and never touches the file system.
 
-use crate::action::{ActionError, Call, FileOp, IoRequest, Operand, Outcome};
+use crate::action::{ActionError, Call, FileOp, IoRequest, Operand, Outcome, PathOp};
 use crate::formats::{Format, Options};
 use crate::value::{to_display, Value};
 
@@ -175,11 +175,11 @@ pub(crate) fn list(call: &Call) -> Result<Outcome, ActionError> {
             .find(|s| s.contains(['*', '?']))
             .map(|s| s.to_string()),
     };
-    suspend(FileOp::List {
+    suspend(FileOp::Path(PathOp::List {
         path,
         recursive,
         pattern,
-    })
+    }))
 }
 
 /// `Stat the <info> for the <file: path>`.
@@ -189,7 +189,7 @@ pub(crate) fn stat(call: &Call) -> Result<Outcome, ActionError> {
         "Stat",
         "Stat the <info> for the <file: \"./a.txt\">",
     )?;
-    suspend(FileOp::Stat { path })
+    suspend(FileOp::Path(PathOp::Stat { path }))
 }
 
 /// `Exists the <found> for the <file: path>` (`<directory: …>` asks for a directory).
@@ -205,7 +205,7 @@ pub(crate) fn exists(call: &Call) -> Result<Outcome, ActionError> {
         Some("directory" | "dir" | "folder") => Some(true),
         _ => None,
     };
-    suspend(FileOp::Exists { path, dir: kind })
+    suspend(FileOp::Path(PathOp::Exists { path, dir: kind }))
 }
 
 /// `Make the <dir> to the <path: p>` (`mkdir -p`), `Touch the <file> at the <path: p>` (a
@@ -217,7 +217,7 @@ pub(crate) fn make(call: &Call) -> Result<Outcome, ActionError> {
         "Make the <dir> to the <path: \"./out\">",
     )?;
     let file = call.verb.eq_ignore_ascii_case("touch") || call.result.name == "file";
-    suspend(FileOp::Make { path, file })
+    suspend(FileOp::Path(PathOp::Make { path, file }))
 }
 
 /// `Copy the <file: src> to the <destination: dst>` and `Move`/`Rename` (directories too;
@@ -227,7 +227,7 @@ pub(crate) fn copy_or_move(call: &Call, moving: bool) -> Result<Outcome, ActionE
     let form = format!("{verb} the <file: \"./a.txt\"> to the <destination: \"./b.txt\">");
     let from = need_path(Some(&call.result), verb, &form)?;
     let to = need_path(call.clause(&["to", "into"]), verb, &form)?;
-    suspend(FileOp::Copy { from, to, moving })
+    suspend(FileOp::Path(PathOp::Copy { from, to, moving }))
 }
 
 /// `Delete the <file: path>` / `Delete the <directory: path>`: removes it (directories with
@@ -241,7 +241,7 @@ pub(crate) fn delete(call: &Call) -> Option<Result<Outcome, ActionError>> {
         return None;
     }
     Some(match path_of(&call.result) {
-        Some(path) if !path.is_empty() => suspend(FileOp::Delete { path }),
+        Some(path) if !path.is_empty() => suspend(FileOp::Path(PathOp::Delete { path })),
         _ => Err(ActionError::new(
             "Delete needs a path: Delete the <file: \"./a.txt\">",
         )),

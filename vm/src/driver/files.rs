@@ -100,24 +100,13 @@ impl Driver<'_> {
                     Reply::Plain,
                 )
             }
-            FileOp::List {
-                path,
-                recursive,
-                pattern,
-            } => (
-                Job::List {
-                    path,
-                    recursive,
-                    pattern,
-                    limit: env_limit("AROVM_MAX_LIST_ENTRIES", DEFAULT_MAX_LIST_ENTRIES) as usize,
-                },
+            FileOp::Path(op) => (
+                Job::Path(
+                    op,
+                    env_limit("AROVM_MAX_LIST_ENTRIES", DEFAULT_MAX_LIST_ENTRIES) as usize,
+                ),
                 Reply::Plain,
             ),
-            FileOp::Stat { path } => (Job::Stat { path }, Reply::Plain),
-            FileOp::Exists { path, dir } => (Job::Exists { path, dir }, Reply::Plain),
-            FileOp::Make { path, file } => (Job::Make { path, file }, Reply::Plain),
-            FileOp::Copy { from, to, moving } => (Job::Copy { from, to, moving }, Reply::Plain),
-            FileOp::Delete { path } => (Job::Delete { path }, Reply::Plain),
         };
         if self.files.is_none() {
             let waker = self

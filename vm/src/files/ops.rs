@@ -2,6 +2,7 @@
 //! syscalls with the reference's error texts (`File not found: P`, `Permission denied: P`).
 //! Paths are relative to the working directory, as in the reference.
 
+use arovm_stdlib::action::PathOp;
 use std::fs;
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -27,50 +28,8 @@ pub enum Job {
         /// Append instead of replacing.
         append: bool,
     },
-    /// A directory's entries, sorted by path (pre-order when recursive).
-    List {
-        /// The directory.
-        path: String,
-        /// Descend into subdirectories.
-        recursive: bool,
-        /// A glob on entry names.
-        pattern: Option<String>,
-        /// The most entries returned.
-        limit: usize,
-    },
-    /// Metadata of a path.
-    Stat {
-        /// The path.
-        path: String,
-    },
-    /// Whether a path exists (`Some(true)`: as a directory, `Some(false)`: as a file).
-    Exists {
-        /// The path.
-        path: String,
-        /// The kind asked for.
-        dir: Option<bool>,
-    },
-    /// `mkdir -p`, or touch a file (parents created).
-    Make {
-        /// The path.
-        path: String,
-        /// A file.
-        file: bool,
-    },
-    /// Copy or move; an existing destination is replaced.
-    Copy {
-        /// Source.
-        from: String,
-        /// Destination.
-        to: String,
-        /// Move.
-        moving: bool,
-    },
-    /// Remove a file or a directory tree; a missing path is fine.
-    Delete {
-        /// The path.
-        path: String,
-    },
+    /// A path operation (`List` at most `list_limit` entries).
+    Path(PathOp, usize),
 }
 
 /// One directory entry or a path's metadata.
@@ -132,25 +91,26 @@ pub fn run(job: Job) -> Result<Output, String> {
             bytes,
             append,
         } => write(&path, &bytes, append).map(|()| Output::Done),
-        Job::List {
-            path,
-            recursive,
-            pattern,
-            limit,
-        } => list(&path, recursive, pattern.as_deref(), limit).map(Output::Entries),
-        Job::Stat { path } => {
-            let md = fs::symlink_metadata(&path).map_err(|e| why(&e, &path, "reading"))?;
-            Ok(Output::Stat(entry(Path::new(&path), &md, true)))
-        }
-        Job::Exists { path, dir } => Ok(Output::Bool(match (fs::metadata(&path), dir) {
-            (Ok(m), Some(true)) => m.is_dir(),
-            (Ok(m), Some(false)) => !m.is_dir(),
-            (Ok(_), None) => true,
-            (Err(_), _) => false,
-        })),
-        Job::Make { path, file } => make(&path, file).map(|()| Output::Path(path)),
-        Job::Copy { from, to, moving } => copy(&from, &to, moving).map(|()| Output::Done),
-        Job::Delete { path } => delete(&path).map(|()| Output::Done),
+        Job::Path(op, list_limit) => match op {
+            PathOp::List {
+                path,
+                recursive,
+                pattern,
+            } => list(&path, recursive, pattern.as_deref(), list_limit).map(Output::Entries),
+            PathOp::Stat { path } => {
+                let md = fs::symlink_metadata(&path).map_err(|e| why(&e, &path, "reading"))?;
+                Ok(Output::Stat(entry(Path::new(&path), &md, true)))
+            }
+            PathOp::Exists { path, dir } => Ok(Output::Bool(match (fs::metadata(&path), dir) {
+                (Ok(m), Some(true)) => m.is_dir(),
+                (Ok(m), Some(false)) => !m.is_dir(),
+                (Ok(_), None) => true,
+                (Err(_), _) => false,
+            })),
+            PathOp::Make { path, file } => make(&path, file).map(|()| Output::Path(path)),
+            PathOp::Copy { from, to, moving } => copy(&from, &to, moving).map(|()| Output::Done),
+            PathOp::Delete { path } => delete(&path).map(|()| Output::Done),
+        },
     }
 }
 

@@ -196,6 +196,17 @@ impl HostState {
     }
 }
 
+/// Writes one finished log line to stderr or (flushed) stdout.
+fn write_line(to_stderr: bool, line: &str) {
+    if to_stderr {
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(line.as_bytes());
+        let _ = out.flush();
+    }
+}
+
 impl Host for HostState {
     fn log(&mut self, to_stderr: bool, text: &str) {
         use crate::telemetry::log::{self, Field, Format, Level};
@@ -218,13 +229,7 @@ impl Host for HostState {
         } else {
             format!("{}\n", log::escape_app_text(text))
         };
-        if to_stderr {
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        } else {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(line.as_bytes());
-            let _ = out.flush();
-        }
+        write_line(to_stderr, &line);
     }
 
     fn developer(&self) -> bool {
@@ -237,13 +242,7 @@ impl Host for HostState {
         }
         let text = crate::telemetry::log::escape_app_text(text);
         let line = format!("LOG[{target}] {}: {text}\n", self.feature);
-        if to_stderr {
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        } else {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(line.as_bytes());
-            let _ = out.flush();
-        }
+        write_line(to_stderr, &line);
     }
 
     fn emit(&mut self, event: &str, payload: Value) {
