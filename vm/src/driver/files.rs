@@ -16,12 +16,18 @@ pub(super) const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
 /// The most entries one `List` returns (`AROVM_MAX_LIST_ENTRIES`, default 1,000,000).
 pub(super) const DEFAULT_MAX_LIST_ENTRIES: u64 = 1_000_000;
 
-fn env_limit(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
+/// A bound from the environment, read once per process (not on every file action).
+fn env_limit(cell: &'static std::sync::OnceLock<u64>, name: &str, default: u64) -> u64 {
+    *cell.get_or_init(|| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(default)
+    })
 }
+
+static MAX_FILE_BYTES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+static MAX_LIST_ENTRIES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
 
 /// How a finished job becomes the fiber's value.
 pub(super) enum Reply {
@@ -71,7 +77,11 @@ impl Driver<'_> {
             } => (
                 Job::Read {
                     path,
-                    limit: env_limit("AROVM_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
+                    limit: env_limit(
+                        &MAX_FILE_BYTES,
+                        "AROVM_MAX_FILE_BYTES",
+                        DEFAULT_MAX_FILE_BYTES,
+                    ),
                 },
                 Reply::Decode(format, options),
             ),
@@ -103,7 +113,11 @@ impl Driver<'_> {
             FileOp::Path(op) => (
                 Job::Path(
                     op,
-                    env_limit("AROVM_MAX_LIST_ENTRIES", DEFAULT_MAX_LIST_ENTRIES) as usize,
+                    env_limit(
+                        &MAX_LIST_ENTRIES,
+                        "AROVM_MAX_LIST_ENTRIES",
+                        DEFAULT_MAX_LIST_ENTRIES,
+                    ) as usize,
                 ),
                 Reply::Plain,
             ),
