@@ -10,51 +10,142 @@
 //! rows older than that many seconds from every read.
 
 use crate::value::{equals, Object, Value};
+use smallvec::SmallVec;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// A value's equality class: two values that `equals` calls equal always have the same key
-/// (numbers and numeric strings by their f64, `true`/`"true"` alike); values with the same key
-/// may still differ, so every hit is checked with `equals`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Key {
-    Null,
-    Num(u64),
-    Text(Rc<str>),
-}
-
-fn key_of(v: &Value) -> Option<Key> {
+/// A value's equality class as a 64-bit fingerprint: two values that `equals` calls equal always
+/// have the same fingerprint (numbers and numeric strings by their f64, `true`/`"true"` alike);
+/// values with the same fingerprint may still differ, so every hit is checked with `equals`.
+/// Hashed with foldhash, seeded per index at random (keys come from clients: no chosen collisions).
+fn fingerprint(seed: &foldhash::fast::RandomState, v: &Value) -> Option<u64> {
     let num = |f: f64| {
-        // -0.0 equals 0.0; NaN equals nothing (any key will do: the check rejects it).
+        // -0.0 equals 0.0; NaN equals nothing (any fingerprint will do: the check rejects it).
         let f = if f == 0.0 { 0.0 } else { f };
-        Key::Num(f.to_bits())
+        seed.hash_one((1u8, f.to_bits()))
     };
+    let text = |s: &str| seed.hash_one((2u8, s));
     Some(match v {
-        Value::Null => Key::Null,
+        Value::Null => seed.hash_one(0u8),
         Value::Int(i) => num(*i as f64),
         Value::Float(f) => num(*f),
-        Value::Bool(b) => Key::Text(Rc::from(if *b { "true" } else { "false" })),
+        Value::Bool(b) => text(if *b { "true" } else { "false" }),
         Value::Str(s) => match s.trim().parse::<f64>() {
             Ok(f) => num(f),
-            Err(_) => Key::Text(s.clone()),
+            Err(_) => text(s),
         },
         _ => return None,
     })
 }
 
-/// Row positions (ascending) by key, for one field; a key held by one or two rows (an id)
-/// needs no allocation of its own.
-type FieldIndex = HashMap<Key, smallvec::SmallVec<[usize; 2]>>;
+/// The positions (ascending) of the rows in one equality class; one row (an id) needs no
+/// allocation. Positions are u32: four billion rows do not fit in a process anyway.
+#[derive(Debug)]
+enum Slots {
+    One(u32),
+    /// Boxed so that a class is 16 bytes, not 24: most classes (ids) hold one row.
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<u32>>),
+}
 
-fn build_index(rows: &[Value], field: &str) -> FieldIndex {
-    let mut idx = FieldIndex::new();
-    for (i, r) in rows.iter().enumerate() {
-        if let Some(k) = r.member(field).as_ref().and_then(key_of) {
-            idx.entry(k).or_default().push(i);
+impl Slots {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Slots::One(p) => std::slice::from_ref(p),
+            Slots::Many(ps) => ps,
         }
     }
-    idx
+
+    /// Adds `p` in order.
+    fn insert(&mut self, p: u32) {
+        match self {
+            Slots::One(q) => {
+                let (a, b) = if *q < p { (*q, p) } else { (p, *q) };
+                *self = Slots::Many(Box::new(vec![a, b]));
+            }
+            Slots::Many(ps) => {
+                let at = ps.partition_point(|&x| x < p);
+                ps.insert(at, p);
+            }
+        }
+    }
+
+    /// Removes `p`; true when nothing is left.
+    fn remove(&mut self, p: u32) -> bool {
+        match self {
+            Slots::One(q) => *q == p,
+            Slots::Many(ps) => {
+                ps.retain(|&x| x != p);
+                ps.is_empty()
+            }
+        }
+    }
+}
+
+/// A hasher for keys that are already fingerprints: passes the u64 through.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// One field's equality index: row positions by fingerprint (24 bytes an entry; the old index
+/// of owned keys and `usize` positions took 48).
+#[derive(Debug, Default)]
+struct FieldIndex {
+    seed: foldhash::fast::RandomState,
+    slots: HashMap<u64, Slots, std::hash::BuildHasherDefault<Prehashed>>,
+}
+
+impl FieldIndex {
+    fn build(rows: &[Value], field: &str) -> FieldIndex {
+        let mut idx = FieldIndex::default();
+        idx.slots.reserve(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            idx.add(r, field, i);
+        }
+        idx
+    }
+
+    fn of(&self, row: &Value, field: &str) -> Option<u64> {
+        row.member(field).and_then(|v| fingerprint(&self.seed, &v))
+    }
+
+    /// Indexes row `i` (appended, or moved into this class).
+    fn add(&mut self, row: &Value, field: &str, i: usize) {
+        if let Some(h) = self.of(row, field) {
+            let p = u32::try_from(i).expect("fewer than 2^32 rows");
+            match self.slots.entry(h) {
+                Entry::Occupied(mut e) => e.get_mut().insert(p),
+                Entry::Vacant(e) => {
+                    e.insert(Slots::One(p));
+                }
+            }
+        }
+    }
+
+    /// Drops row `i` from class `h`.
+    fn drop_position(&mut self, h: u64, i: usize) {
+        if let Entry::Occupied(mut e) = self.slots.entry(h) {
+            if e.get_mut().remove(i as u32) {
+                e.remove();
+            }
+        }
+    }
 }
 
 /// What a store did to one row.
@@ -90,30 +181,42 @@ pub struct Repository {
 }
 
 impl Repository {
-    /// Positions of the rows whose `field` equals `v` (ascending), through the field's index.
-    fn positions(&mut self, field: &str, v: &Value) -> Vec<usize> {
-        let Some(k) = key_of(v) else {
-            return self.scan(field, v);
-        };
-        let at = match self.indexes.iter().position(|(f, _)| &**f == field) {
+    /// Where the index of `field` is, built on first use.
+    fn index_at(&mut self, field: &str) -> usize {
+        match self.indexes.iter().position(|(f, _)| &**f == field) {
             Some(at) => at,
             None => {
-                let idx = build_index(&self.rows, field);
+                let idx = FieldIndex::build(&self.rows, field);
                 self.indexes.push((Rc::from(field), idx));
                 self.indexes.len() - 1
             }
+        }
+    }
+
+    /// The first row whose `field` equals `v`, through the field's index.
+    fn first_equal(&mut self, field: &str, v: &Value) -> Option<usize> {
+        self.positions(field, v, true).first().copied()
+    }
+
+    /// Positions of the rows whose `field` equals `v` (ascending; only the first with
+    /// `first_only`), through the field's index.
+    fn positions(&mut self, field: &str, v: &Value, first_only: bool) -> SmallVec<[usize; 2]> {
+        let at = self.index_at(field);
+        let idx = &self.indexes[at].1;
+        let Some(h) = fingerprint(&idx.seed, v) else {
+            return self.scan(field, v).into();
         };
-        let rows = &self.rows;
-        self.indexes[at]
-            .1
-            .get(&k)
-            .map(|ps| {
-                ps.iter()
-                    .copied()
-                    .filter(|&i| rows[i].member(field).is_some_and(|x| equals(&x, v)))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let mut out = SmallVec::new();
+        for &p in idx.slots.get(&h).map_or(&[][..], Slots::as_slice) {
+            let i = p as usize;
+            if self.rows[i].member(field).is_some_and(|x| equals(&x, v)) {
+                out.push(i);
+                if first_only {
+                    break;
+                }
+            }
+        }
+        out
     }
 
     fn scan(&self, field: &str, v: &Value) -> Vec<usize> {
@@ -137,9 +240,7 @@ impl Repository {
         }
         let i = self.rows.len();
         for (field, idx) in self.indexes.iter_mut() {
-            if let Some(k) = row.member(field).as_ref().and_then(key_of) {
-                idx.entry(k).or_default().push(i);
-            }
+            idx.add(&row, field, i);
         }
         Rc::make_mut(&mut self.rows).push(row);
     }
@@ -147,19 +248,15 @@ impl Repository {
     /// Replaces row `i`, moving it between index entries; returns the old row.
     fn replace(&mut self, i: usize, row: Value) -> Value {
         for (field, idx) in self.indexes.iter_mut() {
-            let old = self.rows[i].member(field).as_ref().and_then(key_of);
-            let new = row.member(field).as_ref().and_then(key_of);
+            let old = idx.of(&self.rows[i], field);
+            let new = idx.of(&row, field);
             if old == new {
                 continue;
             }
-            if let Some(ps) = old.and_then(|k| idx.get_mut(&k)) {
-                ps.retain(|p| *p != i);
+            if let Some(h) = old {
+                idx.drop_position(h, i);
             }
-            if let Some(k) = new {
-                let ps = idx.entry(k).or_default();
-                let at = ps.partition_point(|&p| p < i);
-                ps.insert(at, i);
-            }
+            idx.add(&row, field, i);
         }
         std::mem::replace(&mut Rc::make_mut(&mut self.rows)[i], row)
     }
@@ -168,7 +265,7 @@ impl Repository {
 /// All repositories of an application, by name.
 #[derive(Debug, Default)]
 pub struct Repositories {
-    map: HashMap<String, Repository>,
+    map: HashMap<String, Repository, foldhash::fast::RandomState>,
     /// The clock `ttl` is measured with, given by the host (the stdlib reads no clock itself);
     /// without one a `ttl` cannot be configured.
     clock: Option<fn() -> Instant>,
@@ -197,12 +294,6 @@ impl Repositories {
         self.clock.filter(|_| self.ttl_used).map(|c| c())
     }
 
-    /// The time a store into `name` happens, when that repository has a `ttl`.
-    fn ttl_clock(&self, name: &str) -> Option<Instant> {
-        let ttl = self.map.get(name).and_then(|r| r.ttl);
-        ttl.and(self.clock).map(|c| c())
-    }
-
     /// Every repository's name and number of entries (metrics).
     pub fn sizes(&self) -> impl Iterator<Item = (&str, usize)> {
         self.map.iter().map(|(k, r)| (k.as_str(), r.rows.len()))
@@ -210,7 +301,10 @@ impl Repositories {
 
     /// The repository called `name` (created empty on first use).
     pub fn get(&mut self, name: &str) -> &mut Repository {
-        self.map.entry(name.to_string()).or_default()
+        if !self.map.contains_key(name) {
+            self.map.insert(name.to_string(), Repository::default());
+        }
+        self.map.get_mut(name).expect("inserted above")
     }
 
     /// Rows of a repository (empty if it never existed).
@@ -297,12 +391,13 @@ impl Repositories {
         item: Value,
         new_id: impl FnOnce() -> String,
     ) -> (Value, Change, Option<Value>) {
-        let now = self.ttl_clock(name);
+        let clock = self.clock;
         let repo = self.get(name);
+        let now = repo.ttl.and(clock).map(|c| c());
         match item {
             Value::Object(ref o) => {
                 if let Some(id) = o.get("id") {
-                    if let Some(&i) = repo.positions("id", id).first() {
+                    if let Some(i) = repo.first_equal("id", id) {
                         if equals(&repo.rows[i], &item) {
                             return (item, Change::Unchanged, None);
                         }
@@ -317,7 +412,7 @@ impl Repositories {
                     .into_iter()
                     .find_map(|k| o.get(k).map(|v| (k, v.clone())));
                 if let Some((k, v)) = natural {
-                    if let Some(&i) = repo.positions(k, &v).first() {
+                    if let Some(i) = repo.first_equal(k, &v) {
                         let mut merged: Object = (**o).clone();
                         if let Some(id) = id_of(&repo.rows[i]) {
                             merged.insert(Rc::from("id"), id);
@@ -351,7 +446,7 @@ impl Repositories {
     pub fn equal(&mut self, name: &str, field: &str, v: &Value) -> Vec<Value> {
         let now = self.now();
         let repo = self.get(name);
-        let positions = repo.positions(field, v);
+        let positions = repo.positions(field, v, false);
         positions
             .into_iter()
             .filter(|&i| !repo.expired(i, now))
@@ -398,5 +493,23 @@ impl Repositories {
             repo.born = kept;
         }
         removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_class_is_sixteen_bytes_and_keeps_its_positions_in_order() {
+        assert_eq!(std::mem::size_of::<Slots>(), 16);
+        let mut s = Slots::One(7);
+        for p in [3, 9, 1, 8] {
+            s.insert(p);
+        }
+        assert_eq!(s.as_slice(), &[1, 3, 7, 8, 9]);
+        assert!(!s.remove(7));
+        assert_eq!(s.as_slice(), &[1, 3, 8, 9]);
+        assert!(Slots::One(4).remove(4));
     }
 }

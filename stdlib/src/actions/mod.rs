@@ -92,9 +92,9 @@ pub(crate) fn where_clause<'c>(call: &'c Call) -> Option<(&'c str, Predicate<'c>
         .iter()
         .find(|(w, _)| w.starts_with("where "))
         .map(|(w, o)| (*w, o.value.clone().unwrap_or_default()))?;
-    let op = word.trim_start_matches("where ").to_string();
+    let op = word.trim_start_matches("where ");
     let pred = move |v: &Value| -> bool {
-        match op.as_str() {
+        match op {
             "==" => equals(v, &rhs),
             "!=" => !equals(v, &rhs),
             "<" => compare(v, &rhs).is_some_and(|o| o.is_lt()),

@@ -120,18 +120,21 @@ pub(crate) fn retrieve(call: &Call, host: &mut dyn Host) -> Result<Outcome, Acti
             ))
         });
     };
-    let rows: Vec<Value> = match (where_equals(call), where_clause(call)) {
-        (Some((field, v)), _) => host.repos().equal(repo, field, &v),
-        (None, Some((field, pred))) => host.repos().matching(repo, field, pred),
-        (None, None) => match &host.repos().list(repo) {
+    let filtered = call.clause(&["where"]).is_some();
+    let rows: Vec<Value> = if let Some((field, v)) = where_equals(call) {
+        host.repos().equal(repo, field, &v)
+    } else if let Some((field, pred)) = where_clause(call) {
+        host.repos().matching(repo, field, pred)
+    } else {
+        match &host.repos().list(repo) {
             Value::List(l) => l.to_vec(),
             _ => Vec::new(),
-        },
+        }
     };
     let spec = call.object().and_then(|o| o.spec());
     let out = if let Some(s) = spec.and_then(|s| element(&rows, s)) {
         s
-    } else if where_clause(call).is_some() && rows.len() == 1 {
+    } else if filtered && rows.len() == 1 {
         rows[0].clone()
     } else if rows.is_empty() {
         match call.clause(&["default"]).and_then(|o| o.value.clone()) {

@@ -3,6 +3,7 @@
 use crate::action::{ActionError, Call, Host, Outcome, Response};
 use crate::repository::Change;
 use crate::value::{to_display, Value};
+use smallvec::SmallVec;
 use std::rc::Rc;
 
 /// Escapes `& < > " '` for HTML.
@@ -242,9 +243,9 @@ pub(crate) fn store(call: &Call, host: &mut dyn Host) -> Result<Outcome, ActionE
         .map(|o| o.name)
         .filter(|n| n.ends_with("-repository"))
         .ok_or_else(|| ActionError::new("Store needs a <name-repository> target"))?;
-    let items = match &value {
+    let items: SmallVec<[Value; 1]> = match &value {
         Value::List(l) => l.iter().cloned().collect(),
-        _ => vec![value.clone()],
+        _ => smallvec::smallvec![value.clone()],
     };
     let mut last = Value::Null;
     let observed = host.observes(repo);
