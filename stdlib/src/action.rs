@@ -98,7 +98,10 @@ impl<'a> Call<'a> {
         let o = self
             .object()
             .ok_or_else(|| ActionError::new("statement has no object"))?;
-        o.require()
+        match o.require()? {
+            Value::Stream(_) => Err(ActionError::new(crate::value::stream::only_iterable("use"))),
+            v => Ok(v),
+        }
     }
 
     /// The value of a `with` clause that is not the object itself.
@@ -244,6 +247,17 @@ pub enum FileOp {
     },
     /// A file-system operation on paths alone.
     Path(PathOp),
+    /// Open a file as a stream of lines (resumed with a [`Value::Stream`]).
+    StreamOpen {
+        /// The path.
+        path: String,
+    },
+    /// The next chunk of lines of an open stream (resumed with a list of lines; an empty
+    /// list at the end of the file).
+    StreamNext {
+        /// The stream's id.
+        id: u64,
+    },
 }
 
 /// A file-system operation on paths alone (no values): the file worker runs it as it is.

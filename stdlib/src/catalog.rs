@@ -95,6 +95,8 @@ actions! {
     Copy: Response = ["copy"],
     Move: Response = ["move", "rename"],
     Append: Response = ["append"],
+    // `Stream the <lines> from "./big.log"`: a file's lines, pulled by `for each`.
+    Stream: Request = ["stream"],
 }
 
 /// The operations `Compute the <name: op>` knows (besides date offsets such as `+7d`); any

@@ -152,6 +152,25 @@ pub(crate) fn append(call: &Call) -> Result<Outcome, ActionError> {
     })
 }
 
+/// `Stream the <lines> from "./big.log"` (also `from the <file: path>`): opens the file as a
+/// stream of lines for `for each`. A URL source (SSE, WebSocket) is not supported yet: an error
+/// says so.
+pub(crate) fn stream(call: &Call) -> Result<Outcome, ActionError> {
+    let o = call.clause(&["from", "of"]);
+    let path = need_path(o, "Stream", "Stream the <lines> from \"./app.log\"")?;
+    let lower = path.to_ascii_lowercase();
+    if ["http://", "https://", "ws://", "wss://"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || o.is_some_and(|o| o.name == "url")
+    {
+        return Err(ActionError::new(format!(
+            "Stream from a URL ({path}) is not supported by arovm yet: only file line streams"
+        )));
+    }
+    suspend(FileOp::StreamOpen { path })
+}
+
 /// `List the <entries[: recursively | "glob"]> from the <directory: path> [matching "glob"]
 /// [recursively]`.
 pub(crate) fn list(call: &Call) -> Result<Outcome, ActionError> {

@@ -61,6 +61,7 @@ pub fn run(id: ActionId, call: &Call, host: &mut dyn Host) -> Result<Outcome, Ac
         Copy => files::copy_or_move(call, false),
         Move => files::copy_or_move(call, true),
         Append => files::append(call),
+        Stream => files::stream(call),
         Stop => server::stop(call),
         Close => server::close(call),
         Connect => server::connect(call),

@@ -75,6 +75,12 @@ fn char_count(s: &str) -> i64 {
 
 /// `Compute the <name: op> from <value> [with <arg>]`.
 pub(crate) fn compute(call: &Call) -> Result<Outcome, ActionError> {
+    if let Some(Value::Stream(_)) = call.object().and_then(|o| o.value.as_ref()) {
+        let count = matches!(call.result.spec(), Some("count" | "length"));
+        return Err(ActionError::new(crate::value::stream::only_iterable(
+            if count { "count" } else { "compute with" },
+        )));
+    }
     let input = call.object_value()?;
     let expr_object = call.object().is_some_and(|o| o.is_expr);
     let op = match call.result.spec() {

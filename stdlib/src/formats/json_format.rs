@@ -41,6 +41,7 @@ fn to_serde(v: &Value, depth: usize) -> serde_json::Value {
         Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
         Value::Str(s) => J::String(s.to_string()),
         Value::Bytes(b) => J::String(String::from_utf8_lossy(b).into_owned()),
+        Value::Stream(s) => J::String(crate::value::stream::describe(s)),
         Value::List(l) => J::Array(l.iter().map(|x| to_serde(x, depth + 1)).collect()),
         Value::Object(o) => J::Object(
             o.sorted()

@@ -48,6 +48,7 @@ fn to_toml(v: &Value, depth: usize) -> Option<toml::Value> {
         Value::Float(f) => toml::Value::Float(*f),
         Value::Str(s) => toml::Value::String(s.to_string()),
         Value::Bytes(b) => toml::Value::String(String::from_utf8_lossy(b).into_owned()),
+        Value::Stream(s) => toml::Value::String(crate::value::stream::describe(s)),
         Value::List(l) => {
             toml::Value::Array(l.iter().filter_map(|x| to_toml(x, depth + 1)).collect())
         }

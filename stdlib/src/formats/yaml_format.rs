@@ -142,6 +142,7 @@ fn to_yaml(v: &Value, depth: usize) -> Yaml {
         Value::Float(f) => Yaml::Real(format_float(*f)),
         Value::Str(s) => Yaml::String(s.to_string()),
         Value::Bytes(b) => Yaml::String(String::from_utf8_lossy(b).into_owned()),
+        Value::Stream(s) => Yaml::String(crate::value::stream::describe(s)),
         Value::List(l) => Yaml::Array(l.iter().map(|x| to_yaml(x, depth + 1)).collect()),
         Value::Object(o) => {
             let mut h = Hash::new();

@@ -24,6 +24,7 @@ fn write(v: &Value, depth: usize, out: &mut String) {
         Value::Float(f) => out.push_str(&format!("Double({})", format_float(*f))),
         Value::Str(s) => out.push_str(&format!("String(\"{s}\")")),
         Value::Bytes(b) => out.push_str(&format!("Data({} bytes)", b.len())),
+        Value::Stream(s) => out.push_str(&super::stream::describe(s)),
         Value::List(l) => {
             out.push('[');
             for (i, x) in l.iter().enumerate() {

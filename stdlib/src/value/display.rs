@@ -58,6 +58,7 @@ fn display_at(v: &Value, depth: usize) -> String {
         Value::Float(f) => format_float_log(*f),
         Value::Str(s) => s.to_string(),
         Value::Bytes(b) => format!("{} bytes", b.len()),
+        Value::Stream(s) => super::stream::describe(s),
         Value::List(l) => {
             if l.iter().any(|x| matches!(x, Value::Object(_))) {
                 l.iter()
@@ -140,6 +141,7 @@ fn describe(v: &Value, out: &mut String, quoted: bool, depth: usize) {
         Value::Bytes(b) => {
             let _ = write!(out, "{} bytes", b.len());
         }
+        Value::Stream(s) => out.push_str(&super::stream::describe(s)),
         Value::List(l) => {
             out.push('[');
             for (i, x) in l.iter().enumerate() {

@@ -82,6 +82,7 @@ fn write_json(v: &Value, out: &mut String, wire: bool, depth: usize) {
             }
         }
         Value::Str(s) => write_str(s, out, wire),
+        Value::Stream(s) => write_str(&super::stream::describe(s), out, wire),
         // Bytes travel as text when they are UTF-8 (they usually are), else as a list of numbers.
         Value::Bytes(b) => match std::str::from_utf8(b) {
             Ok(s) => write_str(s, out, wire),

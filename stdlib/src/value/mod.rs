@@ -7,6 +7,7 @@ mod display;
 mod json;
 mod ops;
 pub mod recurrence;
+pub mod stream;
 
 pub use display::{describe_into, format_float, format_float_log, to_description, to_display};
 pub use json::{from_json, to_json, to_json_wire, to_json_wire_members};
@@ -139,6 +140,8 @@ pub enum Value {
     Object(Rc<Object>),
     /// Raw bytes (binary WebSocket messages, ARO-0072 `data` buffers).
     Bytes(Rc<[u8]>),
+    /// The lines of a file, read a chunk at a time by `for each` (`Stream`).
+    Stream(Rc<stream::LineStream>),
 }
 
 impl Value {
@@ -168,6 +171,7 @@ impl Value {
             Value::List(_) => "List",
             Value::Object(_) => "Object",
             Value::Bytes(_) => "Bytes",
+            Value::Stream(_) => "Stream",
         }
     }
 

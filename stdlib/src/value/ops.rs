@@ -14,6 +14,7 @@ pub fn truthy(v: &Value) -> bool {
         Value::List(l) => !l.is_empty(),
         Value::Object(o) => !o.entries.is_empty(),
         Value::Bytes(b) => !b.is_empty(),
+        Value::Stream(_) => true,
     }
 }
 
@@ -36,6 +37,7 @@ fn equals_at(a: &Value, b: &Value, depth: usize) -> bool {
         }
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::Stream(x), Value::Stream(y)) => std::rc::Rc::ptr_eq(x, y),
         (Value::Str(s), Value::Int(_) | Value::Float(_))
         | (Value::Int(_) | Value::Float(_), Value::Str(s)) => {
             let n = if let Value::Str(_) = a { b } else { a };

@@ -35,6 +35,8 @@ pub(super) enum Reply {
     Decode(Format, Options),
     /// The output as it is.
     Plain,
+    /// A stream opened: its handle.
+    Stream(u64, String),
 }
 
 fn entry_value(e: &Entry, stat: bool) -> Value {
@@ -110,6 +112,18 @@ impl Driver<'_> {
                     Reply::Plain,
                 )
             }
+            FileOp::StreamOpen { path } => {
+                let id = self.next_tag;
+                self.next_tag += 1;
+                (
+                    Job::StreamOpen {
+                        id,
+                        path: path.clone(),
+                    },
+                    Reply::Stream(id, path),
+                )
+            }
+            FileOp::StreamNext { id } => (Job::StreamNext(id), Reply::Plain),
             FileOp::Path(op) => (
                 Job::Path(
                     op,
@@ -132,12 +146,27 @@ impl Driver<'_> {
             .map_err(|e| format!("Cannot start the file worker: {e}"))?;
             self.files = Some(worker);
         }
+        self.close_dropped_streams();
         let tag = self.next_tag;
         self.next_tag += 1;
         let worker = self.files.as_mut().ok_or("no file worker")?;
         worker.submit(tag, job)?;
         self.file_waiters.insert(tag, (fid, reply));
         Ok(())
+    }
+
+    /// Closes the files of the streams whose last handle is gone (a loop left early, a fiber
+    /// that ended); the worker bounds how many may be open.
+    fn close_dropped_streams(&mut self) {
+        let dropped = arovm_stdlib::value::stream::take_dropped();
+        if let Some(worker) = self.files.as_mut() {
+            for id in dropped {
+                let tag = self.next_tag;
+                self.next_tag += 1;
+                // No waiter: the result is dropped. A full queue leaves the file to the bound.
+                let _ = worker.submit(tag, Job::StreamClose(id));
+            }
+        }
     }
 
     /// Resumes the fibers whose file jobs finished.
@@ -156,21 +185,28 @@ impl Driver<'_> {
                 (Output::Text(t), Reply::Decode(format, options)) => {
                     formats::decode_text(format, &t, &options)
                 }
-                (Output::Text(t), Reply::Plain) => Ok(Value::Str(t.into())),
+                (Output::Text(t), Reply::Plain | Reply::Stream(..)) => Ok(Value::Str(t.into())),
                 (Output::Bytes(b), Reply::Decode(format, options)) => {
                     formats::decode(format, &b, &options)
                 }
-                (Output::Bytes(b), Reply::Plain) => Ok(Value::Bytes(b.into())),
+                (Output::Bytes(b), Reply::Plain | Reply::Stream(..)) => Ok(Value::Bytes(b.into())),
                 (Output::Entries(es), _) => Ok(Value::list(
                     es.iter().map(|e| entry_value(e, false)).collect(),
                 )),
                 (Output::Stat(e), _) => Ok(entry_value(&e, true)),
                 (Output::Bool(b), _) => Ok(Value::Bool(b)),
                 (Output::Path(p), _) => Ok(Value::str(&p)),
+                (Output::Lines(ls), _) => Ok(Value::list(
+                    ls.into_iter().map(|l| Value::Str(l.into())).collect(),
+                )),
+                (Output::Done, Reply::Stream(id, path)) => Ok(Value::Stream(Rc::new(
+                    arovm_stdlib::value::stream::LineStream { id, path },
+                ))),
                 (Output::Done, _) => Ok(Value::Null),
             });
             self.sched.resume(fid, value);
         }
+        self.close_dropped_streams();
     }
 
     /// True while a file job runs (the loop must wait for its waker).

@@ -6,6 +6,7 @@
 
 pub mod monitor;
 pub mod ops;
+pub mod streams;
 
 pub use ops::{Entry, Job, Output};
 
@@ -38,8 +39,9 @@ impl Worker {
         std::thread::Builder::new()
             .name("arovm-files".into())
             .spawn(move || {
+                let mut streams = streams::Streams::default();
                 for (tag, job) in rx {
-                    let result = ops::run(job);
+                    let result = ops::run(job, &mut streams);
                     if tx.send(Done { tag, result }).is_err() {
                         return;
                     }

@@ -2,6 +2,7 @@
 //! syscalls with the reference's error texts (`File not found: P`, `Permission denied: P`).
 //! Paths are relative to the working directory, as in the reference.
 
+use super::streams::Streams;
 use arovm_stdlib::action::PathOp;
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -30,6 +31,17 @@ pub enum Job {
     },
     /// A path operation (`List` at most `list_limit` entries).
     Path(PathOp, usize),
+    /// Open a file as line stream `id`.
+    StreamOpen {
+        /// The stream's id (chosen by the driver).
+        id: u64,
+        /// The path.
+        path: String,
+    },
+    /// The next chunk of lines of stream `id`.
+    StreamNext(u64),
+    /// Close stream `id` before its end.
+    StreamClose(u64),
 }
 
 /// One directory entry or a path's metadata.
@@ -70,11 +82,13 @@ pub enum Output {
     Bool(bool),
     /// The path made.
     Path(String),
+    /// A chunk of a stream's lines (empty at its end).
+    Lines(Vec<String>),
     /// Done.
     Done,
 }
 
-fn why(e: &std::io::Error, path: &str, doing: &str) -> String {
+pub(super) fn why(e: &std::io::Error, path: &str, doing: &str) -> String {
     match e.kind() {
         ErrorKind::NotFound => format!("File not found: {path}"),
         ErrorKind::PermissionDenied => format!("Permission denied: {path}"),
@@ -82,9 +96,15 @@ fn why(e: &std::io::Error, path: &str, doing: &str) -> String {
     }
 }
 
-/// Runs one job.
-pub fn run(job: Job) -> Result<Output, String> {
+/// Runs one job (stream jobs on the worker's open `streams`).
+pub fn run(job: Job, streams: &mut Streams) -> Result<Output, String> {
     match job {
+        Job::StreamOpen { id, path } => streams.open(id, &path).map(|()| Output::Done),
+        Job::StreamNext(id) => streams.next(id).map(Output::Lines),
+        Job::StreamClose(id) => {
+            streams.close(id);
+            Ok(Output::Done)
+        }
         Job::Read { path, limit } => read(&path, limit),
         Job::Write {
             path,

@@ -1,6 +1,7 @@
 //! A fiber: one feature-set execution as plain data (pc, operand stack, slots, loop iterators,
 //! framework variables) plus a bumpalo scratch arena. It can be suspended and resumed at any action.
 
+use arovm_stdlib::value::stream::LineStream;
 use arovm_stdlib::value::Value;
 use bumpalo::Bump;
 use std::rc::Rc;
@@ -22,7 +23,26 @@ pub enum LoopIter {
         /// Next index.
         index: usize,
     },
+    /// `for each` over a line stream (`Stream`): the current chunk of lines, where the next
+    /// one is in it, the next index, and whether the file has ended. An exhausted chunk that
+    /// is not the last asks the file worker for the next (the fiber suspends meanwhile).
+    Stream {
+        /// The stream (kept open while the loop runs).
+        stream: Rc<LineStream>,
+        /// The current chunk.
+        lines: Rc<Vec<Value>>,
+        /// The next line in the chunk.
+        next: usize,
+        /// Next index.
+        index: usize,
+        /// The file has ended.
+        ended: bool,
+    },
 }
+
+/// The slot a resumed fiber's value goes to when it waited for a stream's next chunk: the
+/// innermost loop takes it.
+pub const REFILL: u32 = u32::MAX - 1;
 
 impl LoopIter {
     /// The next item and its index, if any.
@@ -46,6 +66,43 @@ impl LoopIter {
                 *index += 1;
                 Some((Value::Int(v), *index - 1))
             }
+            LoopIter::Stream {
+                lines, next, index, ..
+            } => {
+                let v = lines.get(*next)?.clone();
+                *next += 1;
+                *index += 1;
+                Some((v, *index - 1))
+            }
+        }
+    }
+
+    /// The stream whose next chunk this loop needs before it can advance, if any.
+    pub fn wants_chunk(&self) -> Option<u64> {
+        match self {
+            LoopIter::Stream {
+                stream,
+                lines,
+                next,
+                ended: false,
+                ..
+            } if *next >= lines.len() => Some(stream.id),
+            _ => None,
+        }
+    }
+
+    /// Takes a stream's next chunk (a list of lines; empty at the end of the file).
+    pub fn refill(&mut self, chunk: Value) {
+        if let LoopIter::Stream {
+            lines, next, ended, ..
+        } = self
+        {
+            *lines = match &chunk {
+                Value::List(l) => l.clone(),
+                _ => Rc::new(Vec::new()),
+            };
+            *next = 0;
+            *ended = lines.is_empty();
         }
     }
 }

@@ -3,12 +3,13 @@
 
 pub use super::context::{Ctx, Halt};
 use super::error::RuntimeError;
-use super::fiber::{Fiber, LoopIter};
+use super::fiber::{Fiber, LoopIter, REFILL};
 use super::lower::Ins;
 use super::ops::{binary, fast_binary, is_type, step};
 use super::statement::{action, too_large};
 use crate::loader::Loaded;
 use arovm_compiler::bytecode::{Const, Desc, FeatureSetCode, Op, NONE};
+use arovm_stdlib::action::{FileOp, IoRequest};
 use arovm_stdlib::value::{to_description, truthy, Object, Value};
 use std::fmt::Write;
 use std::rc::Rc;
@@ -46,7 +47,11 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
         return Halt::Failed(RuntimeError::Expr(detail));
     }
     if let Some((slot, v)) = f.pending_bind.take() {
-        if slot != NONE {
+        if slot == REFILL {
+            if let Some(it) = f.iters.last_mut() {
+                it.refill(v);
+            }
+        } else if slot != NONE {
             f.slots[slot as usize] = Some(v);
         }
     }
@@ -285,6 +290,17 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                             })
                             .collect(),
                     ),
+                    Value::Stream(s) => {
+                        // Lines arrive a chunk at a time (the first on the first IterNext).
+                        f.iters.push(LoopIter::Stream {
+                            stream: s.clone(),
+                            lines: Rc::new(Vec::new()),
+                            next: 0,
+                            index: 0,
+                            ended: false,
+                        });
+                        continue;
+                    }
                     _ => Rc::new(vec![v.clone()]),
                 };
                 f.iters.push(LoopIter::List(items, 0));
@@ -296,6 +312,12 @@ pub fn run(cx: &mut Ctx, f: &mut Fiber, fuel: u32) -> Halt {
                 clear,
                 exit,
             } => {
+                if let Some(id) = f.iters.last().and_then(LoopIter::wants_chunk) {
+                    // Wait for the stream's next chunk, then run this instruction again.
+                    f.pc = at;
+                    f.pending_bind = Some((REFILL, Value::Null));
+                    return Halt::Suspended(IoRequest::File(FileOp::StreamNext { id }));
+                }
                 let next = f.iters.last_mut().and_then(LoopIter::advance);
                 match next {
                     Some((v, i)) => {
