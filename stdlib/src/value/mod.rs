@@ -4,6 +4,7 @@ pub mod date;
 pub mod date_range;
 pub mod developer;
 mod display;
+pub mod graveyard;
 mod json;
 mod ops;
 pub mod recurrence;
@@ -239,7 +240,7 @@ impl Value {
 
 /// The unshared lists and objects directly inside `v`, moved out into `out` (so `v` drops
 /// without recursing into them).
-fn take_nested(v: &mut Value, out: &mut Vec<Value>) {
+pub(crate) fn take_nested(v: &mut Value, out: &mut Vec<Value>) {
     let nested = |x: &Value| matches!(x, Value::List(_) | Value::Object(_));
     match v {
         Value::List(l) => {

@@ -1,13 +1,13 @@
 //! File actions in the driver: a [`FileOp`] becomes a job for the file worker (values encoded
-//! here, on the loop), and a finished job resumes its fiber with the value (bytes decoded in
-//! their format, entries and metadata as objects). The worker wakes the reactor.
+//! here, on the loop), and a finished job resumes its fiber with the value the worker built
+//! (`files::detached`). The worker wakes the reactor.
 
 use super::Driver;
-use crate::files::{Done, Entry, Job, Output, Worker};
+use crate::files::{Done, Job, Output, Worker};
 use crate::runtime::fiber::FiberId;
 use arovm_stdlib::action::FileOp;
-use arovm_stdlib::formats::{self, Format, Options, WriteContext};
-use arovm_stdlib::value::date::format_iso;
+use arovm_stdlib::formats::{self, WriteContext};
+use arovm_stdlib::value::stream::LineStream;
 use arovm_stdlib::value::Value;
 use std::rc::Rc;
 
@@ -31,41 +31,10 @@ static MAX_LIST_ENTRIES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
 
 /// How a finished job becomes the fiber's value.
 pub(super) enum Reply {
-    /// Decode the bytes.
-    Decode(Format, Options),
-    /// The output as it is.
+    /// The value the worker built (or null).
     Plain,
     /// A stream opened: its handle.
     Stream(u64, String),
-}
-
-fn entry_value(e: &Entry, stat: bool) -> Value {
-    let mut fields: Vec<(Rc<str>, Value)> = vec![
-        (Rc::from("name"), Value::str(&e.name)),
-        (Rc::from("path"), Value::str(&e.path)),
-        (Rc::from("size"), Value::Int(e.size as i64)),
-        (Rc::from("isFile"), Value::Bool(!e.is_dir)),
-        (Rc::from("isDirectory"), Value::Bool(e.is_dir)),
-    ];
-    if let Some(c) = e.created {
-        fields.push((Rc::from("created"), Value::str(&format_iso(c))));
-    }
-    if let Some(m) = e.modified {
-        fields.push((Rc::from("modified"), Value::str(&format_iso(m))));
-    }
-    if stat {
-        fields.push((
-            Rc::from("permissions"),
-            Value::str(&crate::files::ops::permissions(e.mode)),
-        ));
-        if let Some(o) = &e.owner {
-            fields.push((Rc::from("owner"), Value::str(o)));
-        }
-        if let Some(g) = &e.group {
-            fields.push((Rc::from("group"), Value::str(g)));
-        }
-    }
-    Value::object(fields)
 }
 
 impl Driver<'_> {
@@ -84,8 +53,10 @@ impl Driver<'_> {
                         "AROVM_MAX_FILE_BYTES",
                         DEFAULT_MAX_FILE_BYTES,
                     ),
+                    format,
+                    options,
                 },
-                Reply::Decode(format, options),
+                Reply::Plain,
             ),
             FileOp::Write {
                 path,
@@ -180,29 +151,12 @@ impl Driver<'_> {
             let Some((fid, reply)) = self.file_waiters.remove(&tag) else {
                 continue;
             };
-            let value = result.and_then(|out| match (out, reply) {
-                (Output::Text(t), Reply::Decode(Format::Raw, _)) => Ok(Value::Str(t.into())),
-                (Output::Text(t), Reply::Decode(format, options)) => {
-                    formats::decode_text(format, &t, &options)
+            let value = result.map(|out| match (out, reply) {
+                (Output::Value(v), _) => v.into_value(),
+                (Output::Done, Reply::Stream(id, path)) => {
+                    Value::Stream(Rc::new(LineStream { id, path }))
                 }
-                (Output::Text(t), Reply::Plain | Reply::Stream(..)) => Ok(Value::Str(t.into())),
-                (Output::Bytes(b), Reply::Decode(format, options)) => {
-                    formats::decode(format, &b, &options)
-                }
-                (Output::Bytes(b), Reply::Plain | Reply::Stream(..)) => Ok(Value::Bytes(b.into())),
-                (Output::Entries(es), _) => Ok(Value::list(
-                    es.iter().map(|e| entry_value(e, false)).collect(),
-                )),
-                (Output::Stat(e), _) => Ok(entry_value(&e, true)),
-                (Output::Bool(b), _) => Ok(Value::Bool(b)),
-                (Output::Path(p), _) => Ok(Value::str(&p)),
-                (Output::Lines(ls), _) => Ok(Value::list(
-                    ls.into_iter().map(|l| Value::Str(l.into())).collect(),
-                )),
-                (Output::Done, Reply::Stream(id, path)) => Ok(Value::Stream(Rc::new(
-                    arovm_stdlib::value::stream::LineStream { id, path },
-                ))),
-                (Output::Done, _) => Ok(Value::Null),
+                (Output::Done, Reply::Plain) => Value::Null,
             });
             self.sched.resume(fid, value);
         }

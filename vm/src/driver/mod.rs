@@ -289,8 +289,10 @@ impl Driver<'_> {
         if self.sched.has_ready() {
             return true;
         }
-        // Fibers that ran out of fuel run again right after a look at I/O and signals.
-        let timeout = if self.sched.has_yielded() {
+        // Fibers that ran out of fuel run again right after a look at I/O and signals; so does
+        // the freeing of ended fibers' large values.
+        let sweeping = self.sched.sweep_graveyard();
+        let timeout = if self.sched.has_yielded() || sweeping {
             Some(Duration::ZERO)
         } else {
             let timer = self.sched.next_timer();
@@ -460,7 +462,11 @@ impl Driver<'_> {
             if let Some(p) = self.pending.remove(&fid) {
                 let resp = match ending {
                     Ending::Failed(e) => self.handler_failed(&p, &e),
-                    done => reply::build(done, &p.path, &self.prog.strs),
+                    done => {
+                        let resp = reply::build(&done, &p.path, &self.prog.strs);
+                        self.sched.bury_ending(done);
+                        resp
+                    }
                 };
                 if let Some(r) = self.reactor.as_mut() {
                     r.respond(p.conn, &resp, p.head_only, p.keep_alive);

@@ -103,7 +103,7 @@ pub(super) fn failure(request_id: &str, detail: Option<&str>) -> Response {
 
 /// The response for a finished request fiber; `path` is the request path (for extension typing),
 /// `program_strings` the app's string constants. A failure is answered by [`failure`] instead.
-pub(super) fn build(ending: Ending, path: &str, program_strings: &[Rc<str>]) -> Response {
+pub(super) fn build(ending: &Ending, path: &str, program_strings: &[Rc<str>]) -> Response {
     match ending {
         Ending::Failed(_) => failure("-", None),
         Ending::Done(None, _, _) => {

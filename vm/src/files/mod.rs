@@ -4,6 +4,7 @@
 //! a disk. The same design as libuv's file operations, with one thread: file actions of one
 //! process stay in order, and nothing runs a thread per request.
 
+pub mod detached;
 pub mod monitor;
 pub mod ops;
 pub mod streams;

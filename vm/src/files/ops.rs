@@ -2,8 +2,10 @@
 //! syscalls with the reference's error texts (`File not found: P`, `Permission denied: P`).
 //! Paths are relative to the working directory, as in the reference.
 
+use super::detached::{self, Detached};
 use super::streams::Streams;
 use arovm_stdlib::action::PathOp;
+use arovm_stdlib::formats::{Format, Options};
 use std::fs;
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -13,12 +15,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// One file-system job.
 #[derive(Debug)]
 pub enum Job {
-    /// Read a whole file (at most `limit` bytes).
+    /// Read a whole file (at most `limit` bytes) and decode it in `format`.
     Read {
         /// The path.
         path: String,
         /// The largest file read whole.
         limit: u64,
+        /// How to decode it.
+        format: Format,
+        /// CSV/TSV options.
+        options: Options,
     },
     /// Replace a file atomically (temporary file, fsync, rename) or append to it.
     Write {
@@ -68,23 +74,10 @@ pub struct Entry {
 }
 
 /// What a job produced.
-#[derive(Debug)]
 pub enum Output {
-    /// A file's bytes (not UTF-8).
-    Bytes(Vec<u8>),
-    /// A file's text (checked to be UTF-8 here, off the loop).
-    Text(String),
-    /// Directory entries.
-    Entries(Vec<Entry>),
-    /// A path's metadata.
-    Stat(Entry),
-    /// Exists.
-    Bool(bool),
-    /// The path made.
-    Path(String),
-    /// A chunk of a stream's lines (empty at its end).
-    Lines(Vec<String>),
-    /// Done.
+    /// A value built on the worker (a decoded file, entries, metadata, lines, a flag, a path).
+    Value(Detached),
+    /// Done, with nothing to give.
     Done,
 }
 
@@ -100,12 +93,19 @@ pub(super) fn why(e: &std::io::Error, path: &str, doing: &str) -> String {
 pub fn run(job: Job, streams: &mut Streams) -> Result<Output, String> {
     match job {
         Job::StreamOpen { id, path } => streams.open(id, &path).map(|()| Output::Done),
-        Job::StreamNext(id) => streams.next(id).map(Output::Lines),
+        Job::StreamNext(id) => streams
+            .next(id)
+            .map(|ls| Output::Value(detached::lines(ls))),
         Job::StreamClose(id) => {
             streams.close(id);
             Ok(Output::Done)
         }
-        Job::Read { path, limit } => read(&path, limit),
+        Job::Read {
+            path,
+            limit,
+            format,
+            options,
+        } => read(&path, limit, format, &options),
         Job::Write {
             path,
             bytes,
@@ -116,18 +116,27 @@ pub fn run(job: Job, streams: &mut Streams) -> Result<Output, String> {
                 path,
                 recursive,
                 pattern,
-            } => list(&path, recursive, pattern.as_deref(), list_limit).map(Output::Entries),
+            } => list(&path, recursive, pattern.as_deref(), list_limit)
+                .map(|es| Output::Value(detached::entries(&es))),
             PathOp::Stat { path } => {
                 let md = fs::symlink_metadata(&path).map_err(|e| why(&e, &path, "reading"))?;
-                Ok(Output::Stat(entry(Path::new(&path), &md, true)))
+                Ok(Output::Value(detached::stat(&entry(
+                    Path::new(&path),
+                    &md,
+                    true,
+                ))))
             }
-            PathOp::Exists { path, dir } => Ok(Output::Bool(match (fs::metadata(&path), dir) {
-                (Ok(m), Some(true)) => m.is_dir(),
-                (Ok(m), Some(false)) => !m.is_dir(),
-                (Ok(_), None) => true,
-                (Err(_), _) => false,
-            })),
-            PathOp::Make { path, file } => make(&path, file).map(|()| Output::Path(path)),
+            PathOp::Exists { path, dir } => Ok(Output::Value(detached::boolean(
+                match (fs::metadata(&path), dir) {
+                    (Ok(m), Some(true)) => m.is_dir(),
+                    (Ok(m), Some(false)) => !m.is_dir(),
+                    (Ok(_), None) => true,
+                    (Err(_), _) => false,
+                },
+            ))),
+            PathOp::Make { path, file } => {
+                make(&path, file).map(|()| Output::Value(detached::text(&path)))
+            }
             PathOp::Copy { from, to, moving } => copy(&from, &to, moving).map(|()| Output::Done),
             PathOp::Delete { path } => delete(&path).map(|()| Output::Done),
         },
@@ -143,7 +152,7 @@ fn delete(path: &str) -> Result<(), String> {
     }
 }
 
-fn read(path: &str, limit: u64) -> Result<Output, String> {
+fn read(path: &str, limit: u64, format: Format, options: &Options) -> Result<Output, String> {
     let md = fs::metadata(path).map_err(|e| why(&e, path, "reading"))?;
     if md.is_dir() {
         return Err(format!("Error reading {path}: it is a directory"));
@@ -156,10 +165,7 @@ fn read(path: &str, limit: u64) -> Result<Output, String> {
         ));
     }
     let bytes = fs::read(path).map_err(|e| why(&e, path, "reading"))?;
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => Output::Text(text),
-        Err(e) => Output::Bytes(e.into_bytes()),
-    })
+    detached::decode(bytes, format, options).map(Output::Value)
 }
 
 fn parent_dirs(path: &Path) -> Result<(), String> {

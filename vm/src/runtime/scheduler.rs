@@ -11,6 +11,7 @@ use super::metrics::Metrics;
 use crate::idmap::{IdMap, IdSet};
 use crate::loader::Loaded;
 use arovm_stdlib::action::{IoRequest, Response};
+use arovm_stdlib::value::graveyard::Graveyard;
 use arovm_stdlib::value::Value;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -55,7 +56,12 @@ pub struct Scheduler<'p> {
     tracked: IdSet<FiberId>,
     endings: IdMap<FiberId, Ending>,
     finished: Vec<FiberId>,
+    /// Lists and objects of ended fibers, freed [`SWEEP_BUDGET`] at a time per loop turn.
+    graveyard: Graveyard,
 }
+
+/// How many values the graveyard frees per loop turn (a millisecond or so of `free`).
+const SWEEP_BUDGET: usize = 4096;
 
 impl<'p> Scheduler<'p> {
     /// A scheduler for `prog`.
@@ -83,6 +89,7 @@ impl<'p> Scheduler<'p> {
             tracked: IdSet::default(),
             endings: IdMap::default(),
             finished: Vec::new(),
+            graveyard: Graveyard::default(),
         };
         s.seed_repositories();
         s
@@ -583,8 +590,26 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    /// Keeps an ended fiber's vectors for the next fiber (small ones, a bounded number).
-    fn recycle(&mut self, fiber: Fiber) {
+    /// Hands an ending's variables to the graveyard (a request's handler, once answered).
+    pub fn bury_ending(&mut self, ending: Ending) {
+        if let Ending::Done(_, vars, _) = ending {
+            for (_, v) in vars {
+                self.graveyard.bury(v);
+            }
+        }
+    }
+
+    /// Frees a share of the ended fibers' values; true while some are left.
+    pub fn sweep_graveyard(&mut self) -> bool {
+        !self.graveyard.is_empty() && self.graveyard.sweep(SWEEP_BUDGET)
+    }
+
+    /// Keeps an ended fiber's vectors for the next fiber (small ones, a bounded number); its
+    /// lists and objects go to the graveyard.
+    fn recycle(&mut self, mut fiber: Fiber) {
+        for v in fiber.stack.drain(..).chain(fiber.slots.drain(..).flatten()) {
+            self.graveyard.bury(v);
+        }
         if self.spare.len() < SPARE && fiber.stack.capacity() <= 64 && fiber.slots.capacity() <= 256
         {
             self.spare.push(fiber.into_vectors());
