@@ -127,3 +127,41 @@ fn the_monitor_reports_a_burst_of_files_written_by_another_process() {
     let _ = child.wait();
     assert_eq!((created, deleted), (1000, 1));
 }
+
+/// A raw text larger than one copy slice (4 MiB) is written over several loop turns and
+/// arrives whole, byte for byte; so is a stream of its lines.
+#[test]
+fn a_large_raw_write_arrives_whole_and_streams_back_line_by_line() {
+    let mut text = String::new();
+    let mut i = 0u64;
+    while text.len() < 10 << 20 {
+        text.push_str(&format!("line {i} é ✓\n"));
+        i += 1;
+    }
+    let scratch = app("files-large-write", &[("big.txt", &text)]);
+    let root = scratch.to_str().unwrap().to_string();
+    let program = format!(
+        r#"(Application-Start: Large Write) {{
+    Read the <text: raw> from the <file: "{root}/big.txt">.
+    Write the <text: raw> to the <file: "{root}/copy.txt">.
+    Stream the <lines> from "{root}/copy.txt".
+    Create the <count> with 0.
+    for each <line> at <i> in <lines> {{
+        Compute the <last> from <i> + 1.
+        Publish as <seen> <last>.
+    }}
+    Log "lines: " ++ <seen> to the <console>.
+    Return an <OK: status> for the <application>.
+}}
+"#
+    );
+    let dir = app("files-large-write-app", &[("main.aro", &program)]);
+    let (code, out, err) = run_to_end(&["run", dir.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    let copy = std::fs::read(scratch.join("copy.txt")).unwrap();
+    assert!(
+        copy == text.as_bytes(),
+        "the copy differs from the original"
+    );
+    assert_eq!(out.trim(), format!("[Application-Start] lines: {i}"));
+}

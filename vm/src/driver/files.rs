@@ -6,7 +6,7 @@ use super::Driver;
 use crate::files::{Done, Job, Output, Worker};
 use crate::runtime::fiber::FiberId;
 use arovm_stdlib::action::FileOp;
-use arovm_stdlib::formats::{self, WriteContext};
+use arovm_stdlib::formats::{self, Format, WriteContext};
 use arovm_stdlib::value::stream::LineStream;
 use arovm_stdlib::value::Value;
 use std::rc::Rc;
@@ -28,6 +28,19 @@ fn env_limit(cell: &'static std::sync::OnceLock<u64>, name: &str, default: u64) 
 
 static MAX_FILE_BYTES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
 static MAX_LIST_ENTRIES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// A large raw text or bytes is copied for its `Write` this many bytes per loop turn (a
+/// millisecond or two of memcpy and page faults), not all at once.
+pub(super) const COPY_SLICE: usize = 4 << 20;
+
+/// A large raw `Write` whose bytes are being copied, a slice per loop turn.
+pub(super) struct SlicedCopy {
+    fid: FiberId,
+    path: String,
+    append: bool,
+    src: Value,
+    bytes: Vec<u8>,
+}
 
 /// How a finished job becomes the fiber's value.
 pub(super) enum Reply {
@@ -66,6 +79,22 @@ impl Driver<'_> {
                 name,
                 append,
             } => {
+                let raw_len = match &value {
+                    Value::Str(s) => Some(s.len()),
+                    Value::Bytes(b) => Some(b.len()),
+                    _ => None,
+                };
+                if format == Format::Raw && raw_len.is_some_and(|n| n > COPY_SLICE) {
+                    // Copied a slice per loop turn (`copy_slices`), then written.
+                    self.copies.push(SlicedCopy {
+                        fid,
+                        path,
+                        append,
+                        bytes: Vec::with_capacity(raw_len.unwrap_or(0)),
+                        src: value,
+                    });
+                    return Ok(());
+                }
                 let now = self.sched.host.now_iso();
                 let cx = WriteContext {
                     name: &name,
@@ -107,6 +136,11 @@ impl Driver<'_> {
                 Reply::Plain,
             ),
         };
+        self.submit_job(fid, job, reply)
+    }
+
+    /// Hands a job to the file worker (started on first use) for fiber `fid`.
+    fn submit_job(&mut self, fid: FiberId, job: Job, reply: Reply) -> Result<(), String> {
         if self.files.is_none() {
             let waker = self
                 .ensure_reactor()?
@@ -124,6 +158,36 @@ impl Driver<'_> {
         worker.submit(tag, job)?;
         self.file_waiters.insert(tag, (fid, reply));
         Ok(())
+    }
+
+    /// Copies the next slice of every large raw `Write` in progress; a finished copy goes to
+    /// the worker. True while some copy is left (the loop must come back without waiting).
+    pub(super) fn copy_slices(&mut self) -> bool {
+        let mut i = 0;
+        while i < self.copies.len() {
+            let c = &mut self.copies[i];
+            let src: &[u8] = match &c.src {
+                Value::Str(s) => s.as_bytes(),
+                Value::Bytes(b) => b,
+                _ => &[],
+            };
+            let end = (c.bytes.len() + COPY_SLICE).min(src.len());
+            c.bytes.extend_from_slice(&src[c.bytes.len()..end]);
+            if c.bytes.len() < src.len() {
+                i += 1;
+                continue;
+            }
+            let c = self.copies.swap_remove(i);
+            let job = Job::Write {
+                path: c.path,
+                bytes: c.bytes,
+                append: c.append,
+            };
+            if let Err(e) = self.submit_job(c.fid, job, Reply::Plain) {
+                self.sched.resume(c.fid, Err(e));
+            }
+        }
+        !self.copies.is_empty()
     }
 
     /// Closes the files of the streams whose last handle is gone (a loop left early, a fiber

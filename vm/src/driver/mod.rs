@@ -72,6 +72,8 @@ struct Driver<'p> {
     /// The file worker (started by the first file action) and the fibers waiting for it.
     files: Option<crate::files::Worker>,
     file_waiters: IdMap<u64, (FiberId, files::Reply)>,
+    /// Large raw Writes being copied a slice per turn.
+    copies: Vec<files::SlicedCopy>,
     /// The file monitor, once started.
     monitor: Option<crate::files::monitor::Monitor>,
 }
@@ -103,6 +105,7 @@ pub fn run(prog: &Loaded, opts: RunOptions) -> i32 {
             .collect(),
         files: None,
         file_waiters: IdMap::default(),
+        copies: Vec::new(),
         monitor: None,
     };
     d.sched.host.parameters = Value::object(std::mem::take(&mut d.opts.parameters));
@@ -291,7 +294,7 @@ impl Driver<'_> {
         }
         // Fibers that ran out of fuel run again right after a look at I/O and signals; so does
         // the freeing of ended fibers' large values.
-        let sweeping = self.sched.sweep_graveyard();
+        let sweeping = self.sched.sweep_graveyard() | self.copy_slices();
         let timeout = if self.sched.has_yielded() || sweeping {
             Some(Duration::ZERO)
         } else {

@@ -15,7 +15,8 @@ pub struct Detached(Value);
 // SAFETY: `Rc` is not `Send` because two threads could hold clones of one `Rc` and race on its
 // count. A `Detached` is made only by the functions below, on the worker, from plain data (bytes,
 // `Entry`s, `String`s): every `Rc` in it is new, and its clones (a CSV header's keys shared by the
-// rows) all lie inside the same value. The worker keeps nothing of it and the value moves through
+// rows, a List's field names) all lie inside the same value once the function that built it has
+// returned (its temporaries, such as `Keys`, are dropped on the worker before that). The worker keeps nothing of it and the value moves through
 // the channel as one piece, so only one thread at a time ever touches those counts. No value in it
 // has a thread-local side (`Value::Stream`, whose drop uses one, is never built here).
 unsafe impl Send for Detached {}
@@ -40,14 +41,15 @@ pub fn decode(bytes: Vec<u8>, format: Format, options: &Options) -> Result<Detac
 
 /// A list of directory entries (`List`).
 pub fn entries(es: &[Entry]) -> Detached {
+    let keys = Keys::new();
     Detached(Value::list(
-        es.iter().map(|e| entry_value(e, false)).collect(),
+        es.iter().map(|e| entry_value(e, false, &keys)).collect(),
     ))
 }
 
 /// One path's metadata (`Stat`).
 pub fn stat(e: &Entry) -> Detached {
-    Detached(entry_value(e, true))
+    Detached(entry_value(e, true, &Keys::new()))
 }
 
 /// A stream's chunk of lines.
@@ -67,30 +69,56 @@ pub fn text(s: &str) -> Detached {
     Detached(Value::str(s))
 }
 
-fn entry_value(e: &Entry, stat: bool) -> Value {
-    let mut fields: Vec<(Rc<str>, Value)> = vec![
-        (Rc::from("name"), Value::str(&e.name)),
-        (Rc::from("path"), Value::str(&e.path)),
-        (Rc::from("size"), Value::Int(e.size as i64)),
-        (Rc::from("isFile"), Value::Bool(!e.is_dir)),
-        (Rc::from("isDirectory"), Value::Bool(e.is_dir)),
-    ];
+/// The field names of an entry, made once per List and shared by all its entries (a tenth of
+/// the blocks to allocate and, later, to free).
+struct Keys([Rc<str>; 10]);
+
+impl Keys {
+    fn new() -> Keys {
+        Keys(
+            [
+                "name",
+                "path",
+                "size",
+                "isFile",
+                "isDirectory",
+                "created",
+                "modified",
+                "permissions",
+                "owner",
+                "group",
+            ]
+            .map(Rc::from),
+        )
+    }
+}
+
+fn entry_value(e: &Entry, stat: bool, keys: &Keys) -> Value {
+    let [name, path, size, is_file, is_dir, created, modified, permissions, owner, group] = &keys.0;
+    let mut fields: Vec<(Rc<str>, Value)> = Vec::with_capacity(if stat { 10 } else { 7 });
+    fields.extend([
+        (name.clone(), Value::str(&e.name)),
+        (path.clone(), Value::str(&e.path)),
+        (size.clone(), Value::Int(e.size as i64)),
+        (is_file.clone(), Value::Bool(!e.is_dir)),
+        (is_dir.clone(), Value::Bool(e.is_dir)),
+    ]);
     if let Some(c) = e.created {
-        fields.push((Rc::from("created"), Value::str(&format_iso(c))));
+        fields.push((created.clone(), Value::str(&format_iso(c))));
     }
     if let Some(m) = e.modified {
-        fields.push((Rc::from("modified"), Value::str(&format_iso(m))));
+        fields.push((modified.clone(), Value::str(&format_iso(m))));
     }
     if stat {
         fields.push((
-            Rc::from("permissions"),
+            permissions.clone(),
             Value::str(&super::ops::permissions(e.mode)),
         ));
         if let Some(o) = &e.owner {
-            fields.push((Rc::from("owner"), Value::str(o)));
+            fields.push((owner.clone(), Value::str(o)));
         }
         if let Some(g) = &e.group {
-            fields.push((Rc::from("group"), Value::str(g)));
+            fields.push((group.clone(), Value::str(g)));
         }
     }
     Value::object(fields)
