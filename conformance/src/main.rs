@@ -8,7 +8,9 @@
 //! same lines, where `__ANY__` stands for any text within its line.
 //! A case expecting status 2 is a negative (compile-error) case: only `arovm build` runs and its
 //! stderr is compared with `expected.stderr`; otherwise the build's warnings lead the run's stderr.
-//! A case under `files/` runs in a fresh copy of its directory in the temp dir.
+//! A case under `files/` runs in a fresh copy of its directory in the temp dir, in both modes:
+//! the `.arob`, then `arovm run .` in another copy, which must print the same (less its
+//! `[feature set] ` line prefixes) with the same status.
 //! A case with `http.script` is an HTTP case (see
 //! [`http`]): the app serves on a free loopback port and the script's requests are checked.
 
@@ -66,14 +68,68 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// A case under `files/` reads and writes files relative to its working directory: it runs in
-/// a fresh copy of its directory under the temp dir, so nothing is written into the checkout.
+/// a fresh copy of its directory under the temp dir, so nothing is written into the checkout;
+/// and it runs in both modes (the built `.arob`, then `arovm run .` in another fresh copy),
+/// which must print the same.
 fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
     if !case.components().any(|c| c.as_os_str() == "files") {
         return run_case_in(arovm, case, expected_status);
     }
+    let built = in_scratch(case, "arob", |dir| run_case_in(arovm, dir, expected_status));
+    if built.status == 2 {
+        return built; // a compile error: there is no second mode to run
+    }
+    let direct = in_scratch(case, "dir", |dir| {
+        let run = Command::new("timeout")
+            .arg("20")
+            .arg(arovm)
+            .args(["run", "."])
+            .current_dir(dir)
+            .output();
+        match run {
+            Ok(o) => Outcome {
+                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                stderr: without_timestamps(&String::from_utf8_lossy(&o.stderr)),
+                status: o.status.code().unwrap_or(-1),
+            },
+            Err(e) => Outcome {
+                stdout: String::new(),
+                stderr: format!("cannot run: {e}"),
+                status: -1,
+            },
+        }
+    });
+    // `arovm run` prefixes console lines with `[feature set] `, as the reference's `aro run`.
+    let unprefixed: String = direct
+        .stdout
+        .lines()
+        .map(
+            |l| match l.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+                Some((_, rest)) => format!("{rest}\n"),
+                None => format!("{l}\n"),
+            },
+        )
+        .collect();
+    if (&unprefixed, direct.status) != (&built.stdout, built.status) {
+        return Outcome {
+            stdout: built.stdout.clone(),
+            stderr: format!(
+                "{}`arovm run .` printed differently (status {}):\n{}",
+                built.stderr, direct.status, direct.stdout
+            ),
+            status: -3,
+        };
+    }
+    built
+}
+
+/// Runs `f` in a fresh copy of `case` under the temp dir, removed afterwards.
+fn in_scratch(case: &Path, mode: &str, f: impl FnOnce(&Path) -> Outcome) -> Outcome {
     let name = case.file_name().unwrap_or_default().to_string_lossy();
-    let scratch =
-        std::env::temp_dir().join(format!("arovm-conf-files-{}-{name}", std::process::id()));
+    let scratch = std::env::temp_dir().join(format!(
+        "arovm-conf-files-{}-{name}-{mode}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&scratch);
     if let Err(e) = copy_dir(case, &scratch) {
         return Outcome {
@@ -82,7 +138,7 @@ fn run_case(arovm: &Path, case: &Path, expected_status: i32) -> Outcome {
             status: -1,
         };
     }
-    let out = run_case_in(arovm, &scratch, expected_status);
+    let out = f(&scratch);
     let _ = std::fs::remove_dir_all(&scratch);
     out
 }
