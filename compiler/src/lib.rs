@@ -448,6 +448,15 @@ fn writable_stores(dir: &Path, resources: &[Resource]) -> Result<(), CompileErro
     Ok(())
 }
 
+/// The files besides `.aro` sources the compiler reads: the contract, templates and `.store`
+/// seed files. Anything else in the directory (data files, logs, a 1 GB file the app streams)
+/// is the app's to open at run time, not part of the build.
+fn is_resource(rel: &str) -> bool {
+    matches!(rel, "openapi.yaml" | "openapi.yml")
+        || rel.starts_with("templates/")
+        || rel.ends_with(".store")
+}
+
 fn walk(
     root: &Path,
     dir: &Path,
@@ -475,8 +484,7 @@ fn walk(
                 Path::new(&root.display().to_string()).join(&rel).display()
             );
             aro.push((shown, String::from_utf8_lossy(&text).into_owned()));
-        } else if !name.ends_with(".arob") && !matches!(name.as_str(), "expected.txt" | "test.hint")
-        {
+        } else if is_resource(&rel) {
             let bytes = std::fs::read(&path)?;
             res.push(Resource { path: rel, bytes });
         }

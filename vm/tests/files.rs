@@ -165,3 +165,111 @@ fn a_large_raw_write_arrives_whole_and_streams_back_line_by_line() {
     );
     assert_eq!(out.trim(), format!("[Application-Start] lines: {i}"));
 }
+
+/// HTTP, a TCP socket server and the file monitor in one process: a GET writes a file into the
+/// watched directory, the monitor's handler broadcasts the change to the socket clients, and
+/// HTTP keeps answering meanwhile.
+#[test]
+fn http_a_socket_server_and_the_file_monitor_compose_in_one_process() {
+    use std::io::{BufRead, BufReader};
+    let scratch = app("files-multi-service", &[]);
+    let watched = scratch.join("inbox");
+    let root = watched.to_str().unwrap().to_string();
+    let program = format!(
+        r#"(Application-Start: Multi Service) {{
+    Make the <dir> to the <path: "{root}">.
+    Start the <http-server> with <contract>.
+    Start the <socket-server> with {{ port: 9000 }}.
+    Start the <file-monitor> with "{root}".
+    Keepalive the <application> for the <events>.
+    Return an <OK: status> for the <startup>.
+}}
+
+(drop: Multi Service) {{
+    Create the <note> with "hello".
+    Write the <note: raw> to the <file: "{root}/note.txt">.
+    Return an <OK: status> with {{ written: true }}.
+}}
+
+(ping: Multi Service) {{
+    Return an <OK: status> with {{ pong: true }}.
+}}
+
+(Announce File Created: File Event Handler) {{
+    Extract the <path> from the <event: path>.
+    Split the <parts> from the <path> by /\//.
+    Extract the <name> from the <parts: last>.
+    Broadcast "created ${{<name>}}\n" to the <socket-server>.
+    Return an <OK: status> for the <event>.
+}}
+"#
+    );
+    let dir = app(
+        "files-multi-service-app",
+        &[
+            ("main.aro", &program),
+            (
+                "openapi.yaml",
+                &contract(&[("/drop", "drop"), ("/ping", "ping")]),
+            ),
+        ],
+    );
+    let s = start(&dir, &[("ARO_SOCKET_PORT", "0")]);
+    let mut sock = None;
+    for _ in 0..50 {
+        if let Ok(l) = s.lines.recv_timeout(std::time::Duration::from_millis(100)) {
+            if let Some(p) = l.strip_prefix("Socket Server started on port ") {
+                sock = p.trim().parse::<u16>().ok();
+                break;
+            }
+        }
+    }
+    let sock = sock.expect("the socket server started");
+    let client = std::net::TcpStream::connect(("127.0.0.1", sock)).unwrap();
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(s.get("/ping").0, 200);
+    std::thread::sleep(std::time::Duration::from_millis(200)); // the client is registered
+    let (status, body) = s.get("/drop");
+    assert_eq!(status, 200, "{body}");
+    let mut line = String::new();
+    BufReader::new(&client).read_line(&mut line).unwrap();
+    assert_eq!(line, "created note.txt\n");
+    assert_eq!(s.get("/ping").0, 200);
+    assert_eq!(
+        std::fs::read_to_string(watched.join("note.txt")).unwrap(),
+        "hello"
+    );
+}
+
+/// Only sources, the contract, templates and `.store` files go into a build: a data file the
+/// app reads or streams at run time stays on disk (a 1 GB log beside `main.aro` must not be
+/// read by `arovm run` nor copied into the `.arob`).
+#[test]
+fn a_data_file_beside_the_app_is_not_built_into_the_arob() {
+    let data = "x".repeat(4 << 20);
+    let dir = app(
+        "files-not-bundled",
+        &[
+            (
+                "main.aro",
+                "(Application-Start: Small) {\n    Log \"ok\" to the <console>.\n    Return an <OK: status> for the <application>.\n}\n",
+            ),
+            ("big.log", &data),
+            ("users.store", "- { name: Ada }\n"),
+        ],
+    );
+    let arob = dir.join("app.arob");
+    let (code, _, err) = run_to_end(
+        &["build", dir.to_str().unwrap(), "-o", arob.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let size = std::fs::metadata(&arob).unwrap().len();
+    assert!(size < 64 << 10, "the .arob is {size} bytes");
+    let (code, listing, err) = run_to_end(&["disasm", arob.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!listing.contains("big.log"), "{listing}");
+    assert!(listing.contains("users.store"), "{listing}");
+}
