@@ -273,3 +273,35 @@ fn a_data_file_beside_the_app_is_not_built_into_the_arob() {
     assert!(!listing.contains("big.log"), "{listing}");
     assert!(listing.contains("users.store"), "{listing}");
 }
+
+/// Binary data (ARO-0072): a file that is not UTF-8 is read as bytes and written back unchanged,
+/// byte for byte, also above the 4 MiB copy slice.
+#[test]
+fn binary_files_are_read_and_written_unchanged() {
+    let scratch = app("files-binary", &[]);
+    let mut blob: Vec<u8> = (0..=255u8).collect();
+    blob.extend_from_slice(b"\x89PNG\r\n\x1a\n\xff\xfe\x00");
+    let mut big = Vec::new();
+    while big.len() < 5 << 20 {
+        big.extend_from_slice(&blob);
+    }
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::write(scratch.join("small.bin"), &blob).unwrap();
+    std::fs::write(scratch.join("big.dat"), &big).unwrap();
+    let root = scratch.to_str().unwrap().to_string();
+    let program = format!(
+        r#"(Application-Start: Binary) {{
+    Read the <small> from the <file: "{root}/small.bin">.
+    Write the <small> to the <file: "{root}/small-copy.bin">.
+    Read the <big: binary> from the <file: "{root}/big.dat">.
+    Write the <big: binary> to the <file: "{root}/big-copy.dat">.
+    Return an <OK: status> for the <application>.
+}}
+"#
+    );
+    let dir = app("files-binary-app", &[("main.aro", &program)]);
+    let (code, _, err) = run_to_end(&["run", dir.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(scratch.join("small-copy.bin")).unwrap() == blob);
+    assert!(std::fs::read(scratch.join("big-copy.dat")).unwrap() == big);
+}
