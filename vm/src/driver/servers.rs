@@ -81,7 +81,13 @@ impl Driver<'_> {
                     "HTTP Server started on port {}{announce}",
                     local.port()
                 ));
-                Ok(Value::Null)
+                let server = crate::runtime::context::http_server_value(
+                    self.prog,
+                    local.port(),
+                    &bind.to_string(),
+                );
+                self.sched.host.http_server = Some(server.clone());
+                Ok(server)
             }
             Err(e) => Err(format!("Cannot start the http-server on port {port}: {e}")),
         }

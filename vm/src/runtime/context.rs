@@ -10,6 +10,7 @@ use crate::loader::Loaded;
 use arovm_compiler::bytecode::{Desc, NONE};
 use arovm_stdlib::action::{IoRequest, Response};
 use arovm_stdlib::value::Value;
+use std::rc::Rc;
 
 /// Why a descriptor has no value.
 pub(super) enum Missing {
@@ -113,6 +114,20 @@ impl Ctx<'_> {
             // ARO-0047 and the reference's environment object.
             "parameter" => Some(self.host.parameters.clone()),
             "env" => Some(self.host.environment()),
+            // The reference's magic object: the listening server's port once started, before
+            // that the contract's (`ARO_HTTP_PORT` first).
+            "http-server" | "httpServer" => Some(match &self.host.http_server {
+                Some(v) => v.clone(),
+                None => {
+                    let env = std::env::var("ARO_HTTP_PORT").ok();
+                    let port = env.and_then(|p| p.trim().parse().ok());
+                    http_server_value(
+                        self.prog,
+                        port.unwrap_or(self.prog.program.http_port),
+                        "0.0.0.0",
+                    )
+                }
+            }),
             _ if name.ends_with("-repository") => Some(self.host.repos.list(name)),
             _ => None,
         }
@@ -144,4 +159,21 @@ impl Ctx<'_> {
         }
         Ok(v)
     }
+}
+
+/// The `<http-server>` object: `{port, hostname, routes, routeCount}` (the contract's paths, in
+/// its order).
+pub fn http_server_value(prog: &Loaded, port: u16, hostname: &str) -> Value {
+    let routes: Vec<Value> = prog
+        .program
+        .routes
+        .iter()
+        .map(|r| Value::Str(prog.strs[r.path as usize].clone()))
+        .collect();
+    Value::object(vec![
+        (Rc::from("port"), Value::Int(i64::from(port))),
+        (Rc::from("hostname"), Value::str(hostname)),
+        (Rc::from("routeCount"), Value::Int(routes.len() as i64)),
+        (Rc::from("routes"), Value::list(routes)),
+    ])
 }

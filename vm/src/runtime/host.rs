@@ -41,6 +41,8 @@ pub struct HostState {
     pub parameters: Value,
     /// The process environment as the `<env>` object, read on first use.
     environment: Option<Value>,
+    /// The `<http-server>` object once the server listens (its real port).
+    pub http_server: Option<Value>,
     rng: u64,
 }
 
@@ -102,6 +104,7 @@ impl Default for HostState {
             developer: false,
             parameters: Value::object(Vec::new()),
             environment: None,
+            http_server: None,
             rng: seed | 1,
         }
     }
