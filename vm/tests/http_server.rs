@@ -262,3 +262,25 @@ fn a_request_followed_by_a_half_close_is_answered_and_the_connection_closed() {
         assert_eq!(read_response(&mut hold).0, 200);
     }
 }
+
+/// A `Request` result is `{body, headers, status}`; another key is looked up in the body, as
+/// the reference does for compatibility (`<r: slow>` is `<r: body.slow>`).
+#[test]
+fn a_request_result_passes_other_keys_to_its_body() {
+    let up = slow_upstream(Duration::from_millis(1));
+    let main = format!(
+        "{START}(viaUpstream: Test Server) {{\n    Request the <r> from \"http://127.0.0.1:{up}/x\".\n    Extract the <s> from the <r: slow>.\n    Extract the <code> from the <r: status>.\n    Return an <OK: status> with {{ slow: <s>, code: <code> }}.\n}}\n"
+    );
+    let dir = app(
+        "request-fall-through",
+        &[
+            ("main.aro", &main),
+            ("openapi.yaml", &contract(&[("/via", "viaUpstream")])),
+        ],
+    );
+    let server = start(&dir, &[]);
+    assert_eq!(
+        server.get("/via"),
+        (200, "{\"code\":200,\"slow\":true}".to_string())
+    );
+}

@@ -170,7 +170,11 @@ pub fn is_type(v: &Value, t: &str) -> bool {
 /// Applies one qualifier step: object key, or ARO-0038 list access (`first`, `last`, `N`).
 pub fn step(v: &Value, key: &str) -> Option<Value> {
     match v {
-        Value::Object(o) => o.get(key).cloned().or_else(|| packet_field(o, key)),
+        Value::Object(o) => o
+            .get(key)
+            .cloned()
+            .or_else(|| packet_field(o, key))
+            .or_else(|| response_body_field(o, key)),
         Value::List(l) => match key {
             "first" => l.first().cloned(),
             "last" => l.last().cloned(),
@@ -186,6 +190,16 @@ pub fn step(v: &Value, key: &str) -> Option<Value> {
         Value::Str(s) => date::parse(s).and_then(|m| date::property(&m, key)),
         _ => None,
     }
+}
+
+/// A `Request` result (`{body, headers, status}`) passes other keys to its body, as the
+/// reference does for compatibility: `<response: users>` is `<response: body.users>`.
+fn response_body_field(o: &Object, key: &str) -> Option<Value> {
+    let keys: Vec<&str> = o.entries.iter().map(|(k, _)| &**k).collect();
+    if keys != ["body", "headers", "status"] {
+        return None;
+    }
+    o.get("body")?.member(key)
 }
 
 /// A socket packet's other keys come from its text (the reference's rule): a JSON object's field,
