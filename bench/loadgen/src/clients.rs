@@ -136,21 +136,20 @@ pub(crate) fn settle(poll: &mut Poll, clients: &mut [Client], from: usize) -> bo
         let mut n = 0;
         let wait = Instant::now() + Duration::from_millis(200);
         while n < clients.len() && Instant::now() < wait {
-            poll.poll(&mut events, Some(Duration::from_millis(20)))
-                .expect("poll");
-            for ev in events.iter() {
-                let i = ev.token().0;
-                let Some(c) = clients.get_mut(i) else {
-                    continue;
-                };
-                read_into(c);
-                each_frame(c, |p| {
-                    if number(p, b"\"probe\":") == Some(probe) && !got[i] {
-                        got[i] = true;
-                        n += 1;
-                    }
-                });
-            }
+            poll_read(
+                poll,
+                &mut events,
+                clients,
+                Duration::from_millis(20),
+                |i, c| {
+                    each_frame(c, |p| {
+                        if number(p, b"\"probe\":") == Some(probe) && !got[i] {
+                            got[i] = true;
+                            n += 1;
+                        }
+                    });
+                },
+            );
         }
         if n == clients.len() {
             return true;
@@ -158,4 +157,24 @@ pub(crate) fn settle(poll: &mut Poll, clients: &mut [Client], from: usize) -> bo
         probe += 1;
     }
     false
+}
+
+/// Waits up to `timeout` for readiness, then appends what each ready client has to its buffer
+/// and calls `f` with the client's index and the client.
+pub(crate) fn poll_read(
+    poll: &mut Poll,
+    events: &mut Events,
+    clients: &mut [Client],
+    timeout: Duration,
+    mut f: impl FnMut(usize, &mut Client),
+) {
+    poll.poll(events, Some(timeout)).expect("poll");
+    for ev in events.iter() {
+        let i = ev.token().0;
+        let Some(c) = clients.get_mut(i) else {
+            continue;
+        };
+        read_into(c);
+        f(i, c);
+    }
 }

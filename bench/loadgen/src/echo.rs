@@ -1,6 +1,6 @@
 //! The `echo` scenario and the round-trip loop it shares with `tcp-echo`.
 
-use crate::clients::{connect_all, handshake_all, read_into, reregister, send_all, Client};
+use crate::clients::{connect_all, handshake_all, poll_read, reregister, send_all, Client};
 use crate::frames::{frames, masked_text};
 use crate::stats::percentile;
 use mio::{Events, Poll};
@@ -38,21 +38,20 @@ pub(crate) fn echo_loop(
     let mut trips = 0u64;
     let mut latencies = Vec::new();
     while start.elapsed() < Duration::from_secs(seconds) {
-        poll.poll(&mut events, Some(Duration::from_millis(100)))
-            .expect("poll");
-        for ev in events.iter() {
-            let i = ev.token().0;
-            let Some(c) = clients.get_mut(i) else {
-                continue;
-            };
-            read_into(c);
-            for _ in 0..replies(c) {
-                trips += 1;
-                latencies.push(sent_at[i].elapsed().as_secs_f64() * 1e6);
-                let _ = c.s.write_all(msg);
-                sent_at[i] = Instant::now();
-            }
-        }
+        poll_read(
+            poll,
+            &mut events,
+            clients,
+            Duration::from_millis(100),
+            |i, c| {
+                for _ in 0..replies(c) {
+                    trips += 1;
+                    latencies.push(sent_at[i].elapsed().as_secs_f64() * 1e6);
+                    let _ = c.s.write_all(msg);
+                    sent_at[i] = Instant::now();
+                }
+            },
+        );
     }
     (
         trips as f64 / start.elapsed().as_secs_f64(),

@@ -1,6 +1,6 @@
 //! The fan-out scenarios over WebSocket: `broadcast` (one sender) and `chat` (all send).
 
-use crate::clients::{connect_all, handshake_all, read_into, reregister, send_all, settle};
+use crate::clients::{connect_all, handshake_all, poll_read, reregister, send_all, settle};
 use crate::frames::{each_frame, masked_text};
 use crate::stats::{alloc_counters, cpu_ns, micros, number, percentile};
 use mio::{Events, Poll};
@@ -69,35 +69,34 @@ fn fan_out(port: u16, clients_n: usize, seconds: u64, window: usize, senders: Se
         if missing.is_empty() || last_progress.elapsed() > Duration::from_secs(10) {
             break;
         }
-        poll.poll(&mut events, Some(Duration::from_millis(100)))
-            .expect("poll");
-        for ev in events.iter() {
-            let i = ev.token().0;
-            let Some(c) = clients.get_mut(i) else {
-                continue;
-            };
-            read_into(c);
-            let got = each_frame(c, |payload| {
-                let t = micros(origin);
-                let seq = number(payload, b"\"seq\":");
-                if let Some(left) = seq.and_then(|q| missing.get_mut(&q)) {
-                    *left -= 1;
-                    if *left == 0 {
-                        missing.remove(&seq.unwrap_or(0));
+        poll_read(
+            &mut poll,
+            &mut events,
+            &mut clients,
+            Duration::from_millis(100),
+            |i, c| {
+                let got = each_frame(c, |payload| {
+                    let t = micros(origin);
+                    let seq = number(payload, b"\"seq\":");
+                    if let Some(left) = seq.and_then(|q| missing.get_mut(&q)) {
+                        *left -= 1;
+                        if *left == 0 {
+                            missing.remove(&seq.unwrap_or(0));
+                        }
                     }
-                }
-                if senders == Senders::All || i != fixed_sender {
-                    if let Some(t0) = number(payload, b"\"t\":") {
-                        latencies.push(t.saturating_sub(t0) as f64);
+                    if senders == Senders::All || i != fixed_sender {
+                        if let Some(t0) = number(payload, b"\"t\":") {
+                            latencies.push(t.saturating_sub(t0) as f64);
+                        }
+                        deliveries += 1;
                     }
-                    deliveries += 1;
+                });
+                if got > 0 {
+                    frames_in += got as u64;
+                    last_progress = Instant::now();
                 }
-            });
-            if got > 0 {
-                frames_in += got as u64;
-                last_progress = Instant::now();
-            }
-        }
+            },
+        );
     }
     let stalled = !missing.is_empty();
     let secs = origin.elapsed().as_secs_f64();

@@ -1,6 +1,6 @@
 //! The raw TCP scenarios: `tcp-broadcast` and `tcp-echo`, one line per message.
 
-use crate::clients::{connect_all, read_into, reregister, send_all, Client};
+use crate::clients::{connect_all, poll_read, reregister, send_all, Client};
 use crate::echo::echo_loop;
 use crate::stats::percentile;
 use mio::{Events, Poll};
@@ -43,20 +43,19 @@ fn tcp_settle(poll: &mut Poll, clients: &mut [Client], from: usize) -> bool {
         let mut n = 0;
         let wait = Instant::now() + Duration::from_millis(200);
         while n < clients.len() && Instant::now() < wait {
-            poll.poll(&mut events, Some(Duration::from_millis(20)))
-                .expect("poll");
-            for ev in events.iter() {
-                let i = ev.token().0;
-                let Some(c) = clients.get_mut(i) else {
-                    continue;
-                };
-                read_into(c);
-                if !got[i] && c.buf.windows(line.len()).any(|w| w == line.as_bytes()) {
-                    got[i] = true;
-                    n += 1;
-                }
-                lines(c);
-            }
+            poll_read(
+                poll,
+                &mut events,
+                clients,
+                Duration::from_millis(20),
+                |i, c| {
+                    if !got[i] && c.buf.windows(line.len()).any(|w| w == line.as_bytes()) {
+                        got[i] = true;
+                        n += 1;
+                    }
+                    lines(c);
+                },
+            );
         }
         if n == clients.len() {
             return true;
@@ -83,19 +82,19 @@ pub(crate) fn tcp_broadcast(port: u16, receivers: usize, seconds: u64) {
         let mut got = 0;
         let deadline = Instant::now() + Duration::from_secs(10);
         while got < receivers + 1 && Instant::now() < deadline {
-            poll.poll(&mut events, Some(Duration::from_millis(100)))
-                .expect("poll");
-            for ev in events.iter() {
-                let Some(c) = clients.get_mut(ev.token().0) else {
-                    continue;
-                };
-                read_into(c);
-                let n = lines(c);
-                for _ in 0..n {
-                    latencies.push(t0.elapsed().as_secs_f64() * 1e6);
-                }
-                got += n;
-            }
+            poll_read(
+                &mut poll,
+                &mut events,
+                &mut clients,
+                Duration::from_millis(100),
+                |_, c| {
+                    let n = lines(c);
+                    for _ in 0..n {
+                        latencies.push(t0.elapsed().as_secs_f64() * 1e6);
+                    }
+                    got += n;
+                },
+            );
         }
         stalled |= got < receivers + 1;
         deliveries += got as u64;
