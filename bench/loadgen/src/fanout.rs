@@ -141,16 +141,7 @@ fn extra_fields(r: &FanOut) -> String {
 /// wrote).
 pub(crate) fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize) {
     let r = fan_out(port, receivers + 1, seconds, window, Senders::One);
-    println!(
-        "broadcast receivers={receivers} window={window} messages={} deliveries={} frames={} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
-        r.messages,
-        r.deliveries,
-        r.frames,
-        r.deliveries as f64 / r.secs,
-        r.p50,
-        r.p99,
-        extra_fields(&r)
-    );
+    report(&format!("broadcast receivers={receivers}"), window, &r);
 }
 
 /// The chat room: `clients` connections on `/ws` that all send (in turn) and all receive;
@@ -158,14 +149,20 @@ pub(crate) fn broadcast(port: u16, receivers: usize, seconds: u64, window: usize
 /// sender's own copy included.
 pub(crate) fn chat(port: u16, clients: usize, seconds: u64, window: usize) {
     let r = fan_out(port, clients, seconds, window, Senders::All);
+    report(&format!("chat clients={clients}"), window, &r);
+}
+
+/// Prints a fan-out run's line: `head`, then the counts, rates and latencies (`bench/ws.sh`
+/// reads these fields).
+fn report(head: &str, window: usize, r: &FanOut) {
     println!(
-        "chat clients={clients} window={window} messages={} deliveries={} frames={} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
+        "{head} window={window} messages={} deliveries={} frames={} deliveries_per_s={:.0} p50_us={:.0} p99_us={:.0}{}",
         r.messages,
         r.deliveries,
         r.frames,
         r.deliveries as f64 / r.secs,
         r.p50,
         r.p99,
-        extra_fields(&r)
+        extra_fields(r)
     );
 }
