@@ -1,6 +1,6 @@
-//! Load connections: connecting, handshakes, reading, writing and settling before a run.
+//! Load connections: connecting, handshakes, reading (frames out of the buffer), writing and settling before a run.
 
-use crate::frames::{each_frame, frames, masked_text, upgrade};
+use crate::frames::{masked_text, upgrade};
 use crate::stats::number;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
@@ -177,4 +177,50 @@ pub(crate) fn poll_read(
         read_into(c);
         f(i, c);
     }
+}
+
+/// Calls `f` with the payload of every complete text or binary frame in the buffer (after the
+/// handshake head), removes them from the buffer and returns how many there were. No copies.
+pub(crate) fn each_frame(c: &mut Client, mut f: impl FnMut(&[u8])) -> usize {
+    if !c.upgraded {
+        match c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(i) => {
+                c.buf.drain(..i + 4);
+                c.upgraded = true;
+            }
+            None => return 0,
+        }
+    }
+    let (mut done, mut n) = (0, 0);
+    loop {
+        let b = &c.buf[done..];
+        if b.len() < 2 {
+            break;
+        }
+        let (len, at) = match b[1] & 0x7f {
+            126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
+            127 if b.len() >= 10 => {
+                let mut l = [0u8; 8];
+                l.copy_from_slice(&b[2..10]);
+                (u64::from_be_bytes(l) as usize, 10)
+            }
+            126 | 127 => break,
+            l => (l as usize, 2),
+        };
+        if b.len() < at + len {
+            break;
+        }
+        if matches!(b[0] & 0x0f, 1 | 2) {
+            f(&b[at..at + len]);
+            n += 1;
+        }
+        done += at + len;
+    }
+    c.buf.drain(..done);
+    n
+}
+
+/// Pops the complete text or binary frames from the buffer; returns how many there were.
+pub(crate) fn frames(c: &mut Client) -> usize {
+    each_frame(c, |_| {})
 }

@@ -1,7 +1,7 @@
 //! The `echo` scenario and the round-trip loop it shares with `tcp-echo`.
 
-use crate::clients::{connect_all, handshake_all, poll_read, reregister, send_all, Client};
-use crate::frames::{frames, masked_text};
+use crate::clients::{connect_all, frames, handshake_all, poll_read, reregister, send_all, Client};
+use crate::frames::masked_text;
 use crate::stats::percentile;
 use mio::{Events, Poll};
 use std::io::Write;

@@ -1,7 +1,9 @@
 //! The fan-out scenarios over WebSocket: `broadcast` (one sender) and `chat` (all send).
 
-use crate::clients::{connect_all, handshake_all, poll_read, reregister, send_all, settle};
-use crate::frames::{each_frame, masked_text};
+use crate::clients::{
+    connect_all, each_frame, handshake_all, poll_read, reregister, send_all, settle,
+};
+use crate::frames::masked_text;
 use crate::stats::{alloc_counters, cpu_ns, micros, number, percentile};
 use mio::{Events, Poll};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The `post-broadcast` scenario: HTTP POSTs fanned out to WebSocket listeners (WebChat).
 
+use crate::clients::each_frame;
 use crate::clients::{connect_all, handshake_all, read_into, reregister, SCRATCH};
-use crate::frames::each_frame;
 use crate::stats::{micros, number, percentile};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};

@@ -3,7 +3,7 @@
 //! text is 200 MB to allocate, fault in and copy; 100,000 entries are 700,000 small objects), so
 //! it happens on the worker and the loop only receives the finished value.
 
-use super::ops::Entry;
+use super::paths::Entry;
 use arovm_stdlib::formats::{self, Format, Options};
 use arovm_stdlib::value::date::format_iso;
 use arovm_stdlib::value::Value;
@@ -112,7 +112,7 @@ fn entry_value(e: &Entry, stat: bool, keys: &Keys) -> Value {
     if stat {
         fields.push((
             permissions.clone(),
-            Value::str(&super::ops::permissions(e.mode)),
+            Value::str(&super::paths::permissions(e.mode)),
         ));
         if let Some(o) = &e.owner {
             fields.push((owner.clone(), Value::str(o)));

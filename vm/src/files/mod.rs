@@ -7,9 +7,11 @@
 pub mod detached;
 pub mod monitor;
 pub mod ops;
+pub mod paths;
 pub mod streams;
 
-pub use ops::{Entry, Job, Output};
+pub use ops::{Job, Output};
+pub use paths::Entry;
 
 use std::sync::mpsc;
 

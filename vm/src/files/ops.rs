@@ -3,6 +3,7 @@
 //! Paths are relative to the working directory, as in the reference.
 
 use super::detached::{self, Detached};
+use super::paths::{why, Entry};
 use super::streams::Streams;
 use arovm_stdlib::action::PathOp;
 use arovm_stdlib::formats::{Format, Options};
@@ -50,43 +51,12 @@ pub enum Job {
     StreamClose(u64),
 }
 
-/// One directory entry or a path's metadata.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// The last path component.
-    pub name: String,
-    /// The absolute path.
-    pub path: String,
-    /// Bytes (files); directories report their own size.
-    pub size: u64,
-    /// A directory (symlinks are not followed).
-    pub is_dir: bool,
-    /// Creation time, seconds since the epoch, when the file system records it.
-    pub created: Option<i64>,
-    /// Modification time, seconds since the epoch.
-    pub modified: Option<i64>,
-    /// Permission bits.
-    pub mode: u32,
-    /// Owner's name, when the system knows it.
-    pub owner: Option<String>,
-    /// Group's name, when the system knows it.
-    pub group: Option<String>,
-}
-
 /// What a job produced.
 pub enum Output {
     /// A value built on the worker (a decoded file, entries, metadata, lines, a flag, a path).
     Value(Detached),
     /// Done, with nothing to give.
     Done,
-}
-
-pub(super) fn why(e: &std::io::Error, path: &str, doing: &str) -> String {
-    match e.kind() {
-        ErrorKind::NotFound => format!("File not found: {path}"),
-        ErrorKind::PermissionDenied => format!("Permission denied: {path}"),
-        _ => format!("Error {doing} {path}: {e}"),
-    }
 }
 
 /// Runs one job (stream jobs on the worker's open `streams`).
@@ -386,30 +356,16 @@ fn walk(
     Ok(())
 }
 
-/// Permission bits as `rwxr-xr-x`.
-pub fn permissions(mode: u32) -> String {
-    let mut s = String::with_capacity(9);
-    for shift in [6, 3, 0] {
-        let bits = (mode >> shift) & 7;
-        s.push(if bits & 4 != 0 { 'r' } else { '-' });
-        s.push(if bits & 2 != 0 { 'w' } else { '-' });
-        s.push(if bits & 1 != 0 { 'x' } else { '-' });
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn globs_and_permissions() {
+    fn globs() {
         assert!(glob("*.TXT", "notes.txt"));
         assert!(glob("a?c*", "abcdef"));
         assert!(!glob("*.md", "notes.txt"));
         assert!(glob("*", ""));
         assert!(!glob("a*b*c*d*e*f*g*h*i*j*k*z", &"a".repeat(200)));
-        assert_eq!(permissions(0o100644), "rw-r--r--");
-        assert_eq!(permissions(0o40755), "rwxr-xr-x");
     }
 }

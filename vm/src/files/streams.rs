@@ -36,7 +36,7 @@ impl Streams {
                 "Too many open streams (at most {MAX_OPEN_STREAMS}): cannot stream {path}"
             ));
         }
-        let file = File::open(path).map_err(|e| super::ops::why(&e, path, "reading"))?;
+        let file = File::open(path).map_err(|e| super::paths::why(&e, path, "reading"))?;
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             return Err(format!("Error reading {path}: it is a directory"));
         }
@@ -89,7 +89,7 @@ fn chunk(s: &mut Open) -> Result<Vec<String>, String> {
         let n = (&mut s.reader)
             .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
-            .map_err(|e| super::ops::why(&e, &s.path, "reading"))?;
+            .map_err(|e| super::paths::why(&e, &s.path, "reading"))?;
         if n == 0 {
             break;
         }
