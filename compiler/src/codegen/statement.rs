@@ -312,7 +312,12 @@ impl Gen<'_> {
                 self.check_rebind(d, scope, &a.verb);
             }
         } else if let Operand::Desc(d) = &a.result {
-            scope.bound.entry(d.base.clone()).or_insert(d.span);
+            // A response action (`Log <x> …`, `Send <x> …`) reads its result: it defines
+            // nothing, so a later statement may still bind that name (a magic object such as
+            // `<http-server>` is logged before `Start` binds it).
+            if role != Role::Response {
+                scope.bound.entry(d.base.clone()).or_insert(d.span);
+            }
         }
         let mut guard_jump = None;
         if let Some(g) = &a.guard {
