@@ -42,6 +42,15 @@ pub(super) struct SlicedCopy {
     bytes: Vec<u8>,
 }
 
+/// The bytes a raw `Write` of `v` writes as they are (a string's or bytes'), if it is one.
+fn raw_bytes(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::Str(s) => Some(s.as_bytes()),
+        Value::Bytes(b) => Some(b),
+        _ => None,
+    }
+}
+
 /// How a finished job becomes the fiber's value.
 pub(super) enum Reply {
     /// The value the worker built (or null).
@@ -79,11 +88,7 @@ impl Driver<'_> {
                 name,
                 append,
             } => {
-                let raw_len = match &value {
-                    Value::Str(s) => Some(s.len()),
-                    Value::Bytes(b) => Some(b.len()),
-                    _ => None,
-                };
+                let raw_len = raw_bytes(&value).map(<[u8]>::len);
                 if format == Format::Raw && raw_len.is_some_and(|n| n > COPY_SLICE) {
                     // Copied a slice per loop turn (`copy_slices`), then written.
                     self.copies.push(SlicedCopy {
@@ -166,11 +171,7 @@ impl Driver<'_> {
         let mut i = 0;
         while i < self.copies.len() {
             let c = &mut self.copies[i];
-            let src: &[u8] = match &c.src {
-                Value::Str(s) => s.as_bytes(),
-                Value::Bytes(b) => b,
-                _ => &[],
-            };
+            let src = raw_bytes(&c.src).unwrap_or_default();
             let end = (c.bytes.len() + COPY_SLICE).min(src.len());
             c.bytes.extend_from_slice(&src[c.bytes.len()..end]);
             if c.bytes.len() < src.len() {
